@@ -1,0 +1,140 @@
+"""Commands that read briefings: /summary, /figures, /keypoints, /quotes, /briefings, /search."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.briefing.diff import figure_label
+from bot.briefing.model import Briefing, Figure
+from bot.commands.context import Caller
+from bot.commands.richtext import Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.commands.router import UsageError
+from bot.core import Core
+from bot.library import Entry
+
+NO_CONTENT = "No briefings are loaded yet. An operator can add files to the content folder and send /reload."
+
+
+async def pick(core: Core, args: list[str]) -> tuple[Entry | None, list[str], Reply | None]:
+    """The briefing named by the first argument (else the newest) and the remaining arguments."""
+    entries = await core.library.entries()
+    if not entries:
+        return None, args, message(NO_CONTENT, ok=False)
+    if args:
+        entry = await core.library.find(args[0])
+        if entry is not None:
+            return entry, args[1:], None
+    return entries[0], args, None
+
+
+def loaded_line(entry: Entry) -> Span:
+    when = datetime.fromtimestamp(entry.loaded_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return italic(f"Loaded {when} · id {entry.briefing.id}")
+
+
+def source_spans(b: Briefing) -> list[Span | str]:
+    spans: list[Span | str] = []
+    if b.source:
+        spans += ["Source: ", link(b.source, b.source) if b.source.startswith(("http://", "https://")) else b.source]
+    if b.published:
+        spans += [" · " if spans else "", f"Published {b.published}"]
+    return spans
+
+
+async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
+    entry, rest, problem = await pick(core, args)
+    if problem:
+        return problem
+    if rest:
+        return _unknown_briefing(rest[0])
+    return summary_reply(entry)
+
+
+def summary_reply(entry: Entry, intro: str | None = None) -> Reply:
+    b = entry.briefing
+    blocks: list = [para(intro)] if intro else []
+    blocks.append(para(b.summary or (b.paragraphs[0] if b.paragraphs else "")))
+    if b.key_points:
+        blocks += [para(bold("Key developments")), bullets(b.key_points)]
+    tail = source_spans(b)
+    blocks.append(para(*tail, " · " if tail else "", loaded_line(entry)))
+    return Reply(tuple(blocks), title=b.title)
+
+
+def figure_line(f: Figure) -> list[Span | str]:
+    line: list[Span | str] = [bold(figure_label(f))]
+    if f.about:
+        line.append(f" — {f.about}")
+    notes = []
+    if f.approx:
+        notes.append("approximate")
+    if f.kind == "date" and f.iso:
+        notes.append(f.iso)
+    if notes:
+        line.append(" (" + ", ".join(notes) + ")")
+    return line
+
+
+async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
+    entry, rest, problem = await pick(core, args)
+    if problem:
+        return problem
+    b = entry.briefing
+    words = [w.lower() for w in rest]
+    chosen = [f for f in b.figures if not words or any(w in f"{f.text} {f.about} {f.unit or ''}".lower() for w in words)]
+    if not chosen:
+        what = f" matching {' '.join(rest)}" if rest else ""
+        return Reply((para(f"No figures{what} in this briefing."),), title=f"Figures · {b.title}", ok=not rest)
+    return Reply((bullets(figure_line(f) for f in chosen), para(loaded_line(entry))), title=f"Figures · {b.title}")
+
+
+async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
+    entry, rest, problem = await pick(core, args)
+    if problem:
+        return problem
+    if rest:
+        return _unknown_briefing(rest[0])
+    b = entry.briefing
+    if not b.key_points:
+        return Reply((para("This briefing has no list of key developments. Try /summary."),), title=b.title)
+    return Reply((bullets(b.key_points),), title=f"Key developments · {b.title}")
+
+
+async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
+    entry, rest, problem = await pick(core, args)
+    if problem:
+        return problem
+    if rest:
+        return _unknown_briefing(rest[0])
+    b = entry.briefing
+    if not b.quotes:
+        return Reply((para("No quotes in this briefing."),), title=b.title)
+    items = [[f"“{q.text}”", " — ", bold(q.speaker or "unattributed")] for q in b.quotes]
+    return Reply((bullets(items),), title=f"Quotes · {b.title}")
+
+
+async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
+    entries = await core.library.entries()
+    if not entries:
+        return message(NO_CONTENT, ok=False)
+    items = []
+    for e in entries[:50]:
+        when = e.briefing.published or datetime.fromtimestamp(e.loaded_at, timezone.utc).strftime("%Y-%m-%d")
+        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when})"])
+    more = [para(f"… and {len(entries) - 50} more.")] if len(entries) > 50 else []
+    return Reply((bullets(items), *more), title=f"Briefings ({len(entries)}), newest first")
+
+
+async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
+    if not args:
+        raise UsageError
+    hits = await core.library.search(args)
+    if not hits:
+        return message(f"Nothing found for {' '.join(args)}.")
+    titles = {e.briefing.id: e.briefing.title for e in await core.library.entries()}
+    items = [[*marked(h.marked), italic(f" ({titles.get(h.briefing_id, h.briefing_id)})")] for h in hits]
+    return Reply((bullets(items),), title=f"Search: {' '.join(args)}")
+
+
+def _unknown_briefing(ref: str) -> Reply:
+    return message(f"No briefing called {ref!r}. Send /briefings for the list.", ok=False)

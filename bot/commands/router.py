@@ -1,0 +1,105 @@
+"""The command table and dispatcher: platform-neutral, from (caller, name, arguments) to a Reply."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from bot.commands.context import Caller
+from bot.commands.richtext import Reply, bold, bullets, message, para, usage
+from bot.core import Core
+from storage import AuditEntry
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Core, Caller, list[str]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    description: str
+    usage: str
+    handler: Handler
+    admin: bool = False  # only the configured operator ids
+    aliases: tuple[str, ...] = ()
+    raw: bool = False  # the handler gets the argument text whole, quotes and all
+
+
+class UsageError(Exception):
+    """Raised by a handler for bad arguments; the router answers with the command's usage line."""
+
+
+def split_args(raw: str) -> list[str]:
+    """Words, with quotes grouping ("new york"); unbalanced quotes fall back to plain splitting."""
+    try:
+        return shlex.split(raw)
+    except ValueError:
+        return raw.split()
+
+
+class CommandRouter:
+    def __init__(self, core: Core, commands: list[Command]):
+        self.core = core
+        self.commands = commands
+        self._by_name: dict[str, Command] = {}
+        for command in commands:
+            for name in (command.name, *command.aliases):
+                self._by_name[name] = command
+
+    def get(self, name: str) -> Command | None:
+        return self._by_name.get(name.lower())
+
+    def public(self, operator: bool = False) -> list[Command]:
+        return [c for c in self.commands if operator or not c.admin]
+
+    async def dispatch(self, caller: Caller, name: str, raw_args: str = "") -> Reply:
+        """Run one command. Never raises: failures become a short apology, logged with the cause."""
+        command = self.get(name)
+        if command is None:
+            return message(f"Unknown command /{name}. Send /help for the list.", ok=False)
+        args = ([raw_args] if raw_args else []) if command.raw else split_args(raw_args)
+        if command.admin and not caller.is_operator:
+            await self._audit(caller, command, raw_args, "refused")
+            return message(f"/{command.name} is for the bot's operators only.", ok=False, private=True)
+        try:
+            reply = await command.handler(self.core, caller, args)
+        except UsageError:
+            return usage(command.usage)
+        except Exception:
+            log.exception("command /%s failed for %s chat %s", command.name, caller.platform, caller.chat_id)
+            if command.admin:
+                await self._audit(caller, command, raw_args, "error")
+            return message("Sorry, something went wrong with that command. It has been logged.", ok=False)
+        if command.admin:
+            await self._audit(caller, command, raw_args, "ok" if reply.ok else "failed")
+        return reply
+
+    async def dispatch_text(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
+        """Parse "/name@bot args" and dispatch; None when the text is not a command for this bot."""
+        text = text.strip()
+        if not text.startswith("/"):
+            return None
+        head, _, rest = text[1:].partition(" ")
+        name, _, target = head.partition("@")
+        if target and bot_username and target.lower() != bot_username.lower():
+            return None
+        return await self.dispatch(caller, name, rest.strip())
+
+    async def _audit(self, caller: Caller, command: Command, args: str, outcome: str) -> None:
+        await self.core.audit.record(
+            AuditEntry(self.core.clock(), caller.platform, caller.user_id, caller.chat_id, command.name, args[:500], outcome)
+        )
+
+
+def help_reply(router: CommandRouter, caller: Caller) -> Reply:
+    rows = []
+    for command in router.public(caller.is_operator):
+        names = "/" + command.name + "".join(f", /{a}" for a in command.aliases)
+        rows.append([bold(names), " — " + command.description])
+    return Reply(
+        (para("Commands:"), bullets(rows), para("Arguments in [brackets] are optional; a briefing is named by its id from /briefings.")),
+        title="Briefing Bot",
+    )

@@ -1,0 +1,141 @@
+"""Loading the content folder into storage: all valid files in one transaction, or none.
+
+Files whose bytes are unchanged since the last load are not even parsed. Broken files are
+reported by name and reason and skipped, so their last good version stays served. Every
+added or changed briefing queues its alert in the same transaction (see bot.alerts.queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import aiosqlite
+
+from bot.briefing.model import Briefing, BriefingError
+from bot.briefing.parser import MAX_BYTES, parse_briefing
+from storage import BriefingRepository, Database
+from storage.briefings import save_version
+
+log = logging.getLogger(__name__)
+
+CONTENT_SUFFIXES = (".txt", ".md", ".markdown")
+
+# Called inside the reload transaction for each added (old None) or changed briefing.
+ChangeHook = Callable[[aiosqlite.Connection, Briefing | None, Briefing, float], Awaitable[None]]
+
+
+@dataclass
+class ReloadReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary_line(self) -> str:
+        line = f"{len(self.added)} added, {len(self.changed)} changed, {len(self.unchanged)} unchanged"
+        if self.errors:
+            line += f", {len(self.errors)} broken"
+        return line
+
+
+def content_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CONTENT_SUFFIXES)
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes, refusing oversized ones before reading them; BriefingError on failure."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise BriefingError(f"file is larger than {MAX_BYTES:,} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        raise BriefingError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def parse_file(path: Path) -> Briefing:
+    """Read and parse one file; BriefingError carries the reason (without the name)."""
+    return parse_briefing(read_file(path), path.name)
+
+
+class ContentLoader:
+    def __init__(self, db: Database, repo: BriefingRepository, folder: Path, on_change: ChangeHook | None = None):
+        self.db = db
+        self.repo = repo
+        self.folder = folder
+        self.on_change = on_change
+        self._lock = asyncio.Lock()  # one reload at a time; a second waits and then finds nothing new
+
+    async def reload(self, now: float | None = None) -> ReloadReport:
+        async with self._lock:
+            return await self._reload(time.time() if now is None else now)
+
+    async def _reload(self, now: float) -> ReloadReport:
+        report = ReloadReport()
+        known = await self.repo.file_hashes()
+        # Reading and parsing a thousand files takes a while: keep it off the event loop.
+        parsed = await asyncio.to_thread(_scan, content_files(self.folder), known, report)
+        for name, reason in report.errors:
+            log.warning("briefing %s skipped: %s", name, reason)
+        if parsed:
+            await self._apply(parsed, report, now)
+        return report
+
+    async def _apply(self, parsed: list[tuple[Briefing, str, str]], report: ReloadReport, now: float) -> None:
+        async with self.db.transaction() as conn:
+            for briefing, raw_hash, source in parsed:
+                version_id, previous = await save_version(
+                    conn,
+                    briefing_id=briefing.id,
+                    data=briefing.to_json(),
+                    content_hash=briefing.content_hash(),
+                    file_hash=raw_hash,
+                    source_path=source,
+                    sentences=briefing.sentences(),
+                    now=now,
+                )
+                if version_id == 0:
+                    report.unchanged.append(briefing.id)
+                    continue
+                old = Briefing.from_json(previous) if previous else None
+                (report.changed if old else report.added).append(briefing.id)
+                if self.on_change is not None:
+                    await self.on_change(conn, old, briefing, now)
+
+
+
+def _scan(
+    files: list[Path], known: dict[str, tuple[str, str]], report: ReloadReport
+) -> list[tuple[Briefing, str, str]]:
+    """Parse the files whose bytes changed since the last load; note the rest in the report."""
+    parsed: list[tuple[Briefing, str, str]] = []
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        source = str(path)
+        try:
+            raw = read_file(path)
+            raw_hash = hashlib.sha256(raw).hexdigest()
+            if known.get(source, (None, None))[1] == raw_hash:
+                report.unchanged.append(known[source][0])
+                continue
+            briefing = parse_briefing(raw, path.name)
+        except BriefingError as exc:
+            report.errors.append((path.name, str(exc)))
+            continue
+        if briefing.id in seen_ids:
+            report.errors.append((path.name, f"id {briefing.id!r} is already used by {seen_ids[briefing.id]}"))
+            continue
+        seen_ids[briefing.id] = path.name
+        parsed.append((briefing, raw_hash, source))
+    return parsed

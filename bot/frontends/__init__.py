@@ -1,0 +1,1 @@
+"""Front-ends: thin translations between a chat platform and the command layer, plus rendering."""

@@ -1,0 +1,76 @@
+"""The served briefings, cached in memory and refreshed when the database changes.
+
+Commands read from here, so the hot path parses nothing and runs one cheap
+`PRAGMA data_version` query; a reload committed by this or another process is picked up
+on the next read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.briefing.model import Briefing
+from storage import BriefingRepository, SearchHit
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    briefing: Briefing
+    version_id: int
+    loaded_at: float
+    source_path: str | None
+
+
+class Library:
+    def __init__(self, repo: BriefingRepository):
+        self.repo = repo
+        self._entries: list[Entry] = []
+        self._by_id: dict[str, Entry] = {}
+        self._seen_version: int | None = None
+        self._lock = asyncio.Lock()
+
+    async def entries(self) -> list[Entry]:
+        """Every briefing, newest first."""
+        await self._refresh_if_stale()
+        return self._entries
+
+    async def invalidate(self) -> None:
+        self._seen_version = None
+
+    async def find(self, ref: str | None) -> Entry | None:
+        """The newest briefing for None; else by exact id, then by a unique id prefix or title word."""
+        entries = await self.entries()
+        if not entries:
+            return None
+        if not ref:
+            return entries[0]
+        ref = ref.strip().lower()
+        if ref in self._by_id:
+            return self._by_id[ref]
+        prefixed = [e for e in entries if e.briefing.id.startswith(ref)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        return None
+
+    async def search(self, words: list[str], briefing_id: str | None = None) -> list[SearchHit]:
+        return await self.repo.search(words, briefing_id)
+
+    async def _refresh_if_stale(self) -> None:
+        version = await self.repo.db.data_version()
+        if version == self._seen_version:
+            return
+        async with self._lock:
+            if version == self._seen_version:
+                return
+            rows = await self.repo.current()
+            known = {e.version_id: e for e in self._entries}
+            entries = []
+            for row in rows:
+                entry = known.get(row.version_id)
+                if entry is None:
+                    entry = Entry(Briefing.from_json(row.data), row.version_id, row.loaded_at, row.source_path)
+                entries.append(entry)
+            self._entries = entries
+            self._by_id = {e.briefing.id: e for e in entries}
+            self._seen_version = version

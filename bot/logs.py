@@ -1,0 +1,46 @@
+"""Logging set-up that never writes a token: tokens are masked in every record, httpx kept quiet."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Iterable
+
+# A Telegram bot token as it appears in Bot API URLs, even one we were not told about.
+_TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+
+
+class RedactTokens(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return _TELEGRAM_TOKEN.sub("***", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.redact(message)
+        if cleaned != message or record.exc_info:
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactTokens:
+    redactor = RedactTokens(secrets)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and a Bot API URL carries the token.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "discord.gateway"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    return redactor

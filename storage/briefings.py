@@ -1,0 +1,152 @@
+"""Briefings in SQLite: content-hashed versions, the current one per briefing, full-text search."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+import aiosqlite
+
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """The current version of one briefing, as stored (data is the parser's JSON)."""
+
+    briefing_id: str
+    version_id: int
+    content_hash: str
+    file_hash: str
+    data: dict
+    loaded_at: float
+    first_loaded_at: float
+    source_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    briefing_id: str
+    sentence: str
+    marked: str  # the sentence with each match between \x02 and \x03
+
+
+class BriefingRepository:
+    """Reads go through the database's reader; writes take the transaction's connection."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def file_hashes(self) -> dict[str, tuple[str, str]]:
+        """source_path -> (briefing id, file hash of its current version)."""
+        rows = await self.db.fetchall(
+            "SELECT b.source_path, b.id, v.file_hash FROM briefings b "
+            "JOIN briefing_versions v ON v.id = b.current_version WHERE b.source_path IS NOT NULL"
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    async def current(self) -> list[StoredVersion]:
+        """Every briefing's current version, newest first (published date, else load time)."""
+        rows = await self.db.fetchall(_CURRENT_SQL + " ORDER BY COALESCE(b.published, '') DESC, b.first_loaded_at DESC, b.id")
+        return [_stored(row) for row in rows]
+
+    async def get(self, briefing_id: str) -> StoredVersion | None:
+        row = await self.db.fetchone(_CURRENT_SQL + " WHERE b.id = ?", (briefing_id,))
+        return _stored(row) if row else None
+
+    async def previous(self, briefing_id: str, before_version: int) -> dict | None:
+        row = await self.db.fetchone(
+            "SELECT data FROM briefing_versions WHERE briefing_id = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            (briefing_id, before_version),
+        )
+        return json.loads(row[0]) if row else None
+
+    async def search(self, words: Iterable[str], briefing_id: str | None = None, limit: int = 10) -> list[SearchHit]:
+        phrases = [_fts_phrase(w) for w in words if w.strip()]
+        if not phrases:
+            return []
+        # Sentences with every word first; when none has them all, any word will do.
+        hits = await self._search(" ".join(phrases), briefing_id, limit)
+        if not hits and len(phrases) > 1:
+            hits = await self._search(" OR ".join(phrases), briefing_id, limit)
+        return hits
+
+    async def _search(self, query: str, briefing_id: str | None, limit: int) -> list[SearchHit]:
+        sql = (
+            "SELECT briefing_id, text, highlight(sentences, 1, char(2), char(3)) FROM sentences "
+            "WHERE sentences MATCH ?"
+        )
+        params: list = [query]
+        if briefing_id is not None:
+            sql += " AND briefing_id = ?"
+            params.append(briefing_id)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        rows = await self.db.fetchall(sql, params)
+        return [SearchHit(row[0], row[1], row[2]) for row in rows]
+
+    async def count(self) -> int:
+        return int(await self.db.scalar("SELECT COUNT(*) FROM briefings", default=0))
+
+
+async def save_version(
+    conn: aiosqlite.Connection,
+    *,
+    briefing_id: str,
+    data: dict,
+    content_hash: str,
+    file_hash: str,
+    source_path: str | None,
+    sentences: list[str],
+    now: float,
+) -> tuple[int, dict | None]:
+    """Store a new current version (inside the caller's transaction).
+
+    Returns (version id, the previous current version's data or None). When the content hash
+    equals the current one only the file hash is refreshed and the previous data is returned
+    unchanged with version id 0, meaning "nothing to announce".
+    """
+    async with conn.execute(
+        "SELECT v.id, v.content_hash, v.data FROM briefings b JOIN briefing_versions v "
+        "ON v.id = b.current_version WHERE b.id = ?",
+        (briefing_id,),
+    ) as cursor:
+        current = await cursor.fetchone()
+    if current is not None and current[1] == content_hash:
+        await conn.execute("UPDATE briefing_versions SET file_hash = ? WHERE id = ?", (file_hash, current[0]))
+        await conn.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (source_path, briefing_id))
+        return 0, json.loads(current[2])
+    await conn.execute(
+        "INSERT INTO briefings (id, source_path, published, first_loaded_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+        "source_path = excluded.source_path, published = excluded.published, updated_at = excluded.updated_at",
+        (briefing_id, source_path, data.get("published"), now, now),
+    )
+    cursor = await conn.execute(
+        "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?)",
+        (briefing_id, content_hash, file_hash, json.dumps(data, ensure_ascii=False), now),
+    )
+    version_id = cursor.lastrowid
+    await conn.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, briefing_id))
+    await conn.execute("DELETE FROM sentences WHERE briefing_id = ?", (briefing_id,))
+    await conn.executemany(
+        "INSERT INTO sentences (briefing_id, text) VALUES (?, ?)", [(briefing_id, s) for s in sentences]
+    )
+    previous = json.loads(current[2]) if current is not None else None
+    return version_id, previous
+
+
+_CURRENT_SQL = (
+    "SELECT b.id, v.id, v.content_hash, v.file_hash, v.data, v.loaded_at, b.first_loaded_at, b.source_path "
+    "FROM briefings b JOIN briefing_versions v ON v.id = b.current_version"
+)
+
+
+def _stored(row) -> StoredVersion:
+    return StoredVersion(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
+
+
+def _fts_phrase(word: str) -> str:
+    """Quote a user's word as an FTS5 string so operators like NEAR or * are not interpreted."""
+    return '"' + word.replace('"', '""') + '"'

@@ -1,0 +1,131 @@
+"""Subscriptions, keyed by (platform, chat, thread); thread 0 means the chat itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    platform: str
+    chat_id: int
+    thread_id: int
+    mode: str  # "instant" or "daily"
+    digest_time: str | None  # "HH:MM" local time for daily digests
+    timezone: str
+    keywords: tuple[str, ...]
+    active: bool
+    inactive_reason: str | None
+    created_at: float
+    started_at: float
+    last_delivery_at: float | None
+    last_digest_date: str | None
+
+
+_COLUMNS = (
+    "id, platform, chat_id, thread_id, mode, digest_time, timezone, keywords, active, inactive_reason, "
+    "created_at, started_at, last_delivery_at, last_digest_date"
+)
+
+
+def _subscription(row) -> Subscription:
+    return Subscription(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(json.loads(row[7])),
+        bool(row[8]), row[9], row[10], row[11] or row[10], row[12], row[13],
+    )
+
+
+class SubscriptionRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def get(self, platform: str, chat_id: int, thread_id: int = 0) -> Subscription | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+            (platform, chat_id, thread_id),
+        )
+        return _subscription(row) if row else None
+
+    async def get_by_id(self, subscription_id: int) -> Subscription | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,))
+        return _subscription(row) if row else None
+
+    async def upsert(
+        self,
+        platform: str,
+        chat_id: int,
+        thread_id: int,
+        *,
+        mode: str,
+        digest_time: str | None,
+        timezone: str,
+        keywords: tuple[str, ...],
+        now: float,
+    ) -> tuple[Subscription, bool]:
+        """Create or update; returns (subscription, started) where started means new or re-enabled.
+
+        A subscription that starts (again) starts from now, so it never receives older alerts.
+        """
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT active FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (platform, chat_id, thread_id),
+            ) as cursor:
+                before = await cursor.fetchone()
+            started = before is None or not before[0]
+            await conn.execute(
+                "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, digest_time, timezone, keywords, "
+                "active, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
+                "ON CONFLICT(platform, chat_id, thread_id) DO UPDATE SET mode = excluded.mode, "
+                "digest_time = excluded.digest_time, timezone = excluded.timezone, keywords = excluded.keywords, "
+                "active = 1, inactive_reason = NULL, updated_at = excluded.updated_at, "
+                "started_at = CASE WHEN subscriptions.active THEN subscriptions.started_at ELSE excluded.started_at END",
+                (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now),
+            )
+        sub = await self.get(platform, chat_id, thread_id)
+        assert sub is not None
+        return sub, started
+
+    async def remove(self, platform: str, chat_id: int, thread_id: int = 0) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (platform, chat_id, thread_id),
+            )
+            return cursor.rowcount > 0
+
+    async def deactivate_chat(self, platform: str, chat_id: int, reason: str, now: float) -> int:
+        """Mark every subscription of a chat inactive (kept, so a new /subscribe revives it)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE subscriptions SET active = 0, inactive_reason = ?, updated_at = ? "
+                "WHERE platform = ? AND chat_id = ? AND active = 1",
+                (reason, now, platform, chat_id),
+            )
+            return cursor.rowcount
+
+    async def move_chat(self, platform: str, old_chat_id: int, new_chat_id: int, now: float) -> int:
+        """Follow a chat whose id changed (a Telegram group upgraded to a supergroup)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE OR IGNORE subscriptions SET chat_id = ?, updated_at = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, now, platform, old_chat_id),
+            )
+            return cursor.rowcount
+
+    async def counts(self) -> tuple[int, int]:
+        """(active, inactive)"""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(active), 0), COALESCE(SUM(1 - active), 0) FROM subscriptions"
+        )
+        return int(row[0]), int(row[1])
+
+    async def daily(self) -> list[Subscription]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE active = 1 AND mode = 'daily' ORDER BY id"
+        )
+        return [_subscription(row) for row in rows]

@@ -1,0 +1,44 @@
+"""Shared fixtures: settings on a temporary folder, a real SQLite file, the bundled briefing."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "content" / "kursk-incursion.txt"
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(BUNDLED, folder / BUNDLED.name)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, content_dir: Path) -> Settings:
+    return replace(
+        Settings(),
+        db_path=tmp_path / "data" / "bot.sqlite3",
+        content_dir=content_dir,
+        telegram_admin_ids=frozenset({42}),
+        discord_admin_ids=frozenset({4242}),
+    )
+
+
+@pytest.fixture
+async def core(settings: Settings):
+    from bot.core import Core
+
+    core = await Core.open(settings)
+    try:
+        yield core
+    finally:
+        await core.close()
