@@ -35,6 +35,12 @@ class Core:
     loader: ContentLoader
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
+    on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
+
+    def queued(self) -> None:
+        """Something was added to the outbox: let the delivery job know without waiting."""
+        if self.on_queued is not None:
+            self.on_queued()
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
@@ -60,6 +66,8 @@ class Core:
         report = await self.loader.reload(self.clock())
         await self.state.set("last_refresh_at", repr(self.clock()))
         log.info("content reloaded: %s", report.summary_line())
+        if report.added or report.changed:
+            self.queued()
         return report
 
     async def load_if_empty(self) -> ReloadReport | None:

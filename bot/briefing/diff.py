@@ -46,12 +46,16 @@ class BriefingChange:
 
 
 def figure_label(figure: Figure) -> str:
-    """How a figure reads in an alert: "28 villages", "30 km (18 mi)", "thousands"."""
-    text = figure.text
-    if figure.conversions and "(" not in text:
-        conv = ", ".join(_number_unit(c.value, c.unit) for c in figure.conversions)
-        text = f"{text} ({conv})"
-    return text
+    """How a figure reads in a reply: "28 villages", "30 km (18 mi)", "12.5%", "thousands of residents"."""
+    if figure.value is None or figure.kind in ("date", "money", "duration", "age"):
+        return figure.text
+    if figure.unit == "%":
+        main = f"{_number_unit(figure.value, None)}%"
+    else:
+        main = _number_unit(figure.value, figure.unit)
+    if figure.conversions:
+        main += " (" + ", ".join(_number_unit(c.value, c.unit) for c in figure.conversions) + ")"
+    return main
 
 
 def _number_unit(value: float | None, unit: str | None) -> str:

@@ -72,4 +72,5 @@ async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
     author = f"{caller.platform}:{caller.user_id}"
     async with core.db.transaction() as conn:
         queued = await queue_broadcast(conn, text, author, core.clock())
+    core.queued()
     return message(f"Broadcast queued for {queued} subscription{'s' if queued != 1 else ''}.")

@@ -1,0 +1,166 @@
+"""The delivery worker: drains due outbox rows through each platform's sender and limiter.
+
+Only the holder of the 'delivery' lease sends, so two instances during a deploy never
+double-send. Outcomes are written back in small batches, which bounds what a crash can
+send twice to the sends in flight at that moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from bot.alerts.compose import alert_reply
+from bot.alerts.limiter import RateLimiter
+from bot.alerts.outcome import Outcome, Sender
+from bot.core import Core
+from storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+LEASE = "delivery"
+MAX_ATTEMPTS = 10  # for errors other than rate limits, which are always waited out
+MAX_BACKOFF = 900.0
+DEFER_OVER = 1.0  # a chat busier than this many seconds ahead waits in the outbox, not in a task
+FLUSH_EVERY = 32
+
+
+def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
+    """Exponential backoff with full jitter: 2, 4, 8 ... seconds, at most 15 minutes."""
+    return rng.uniform(0.5, 1.0) * min(MAX_BACKOFF, 2.0 ** attempts)
+
+
+@dataclass
+class _Results:
+    sent: list[tuple[int, int]] = field(default_factory=list)
+    retry: list[tuple[int, float, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.retry) + len(self.failed)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        core: Core,
+        senders: dict[str, Sender],
+        limiters: dict[str, RateLimiter],
+        *,
+        concurrency: dict[str, int] | None = None,
+        lease_seconds: float = 15.0,
+        batch_size: int = 500,
+    ):
+        self.core = core
+        self.senders = senders
+        self.limiters = limiters
+        self.concurrency = concurrency or {}
+        self.lease_seconds = lease_seconds
+        self.batch_size = batch_size
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.has_lease = False
+        self.last_progress = time.time()
+        self._results = _Results()
+        self._flush_lock = asyncio.Lock()
+
+    async def run_once(self) -> int:
+        """Send everything due now; returns how many deliveries were attempted."""
+        if not self.senders or not await self._hold_lease():
+            return 0
+        total = 0
+        while True:
+            batch = await self.core.outbox.claim_due(self.core.clock(), self.batch_size, list(self.senders))
+            if not batch:
+                break
+            await self._send_batch(batch)
+            total += len(batch)
+            if not await self._hold_lease():
+                break
+        if total:
+            await self.core.state.set("last_delivery_at", repr(self.core.clock()))
+        return total
+
+    async def release(self) -> None:
+        if self.has_lease:
+            await self.core.outbox.release_lease(LEASE, self.holder)
+            self.has_lease = False
+
+    async def _hold_lease(self) -> bool:
+        held = await self.core.outbox.acquire_lease(LEASE, self.holder, self.lease_seconds, self.core.clock())
+        if held and not self.has_lease:
+            # Whatever a previous holder left half-sent is ours to send again now.
+            released = await self.core.outbox.release_in_flight()
+            if released:
+                log.warning("%d deliveries left in flight by a previous process will be sent again", released)
+        self.has_lease = held
+        return held
+
+    async def _send_batch(self, batch: list[Delivery]) -> None:
+        by_platform: dict[str, list[Delivery]] = {}
+        for d in batch:
+            by_platform.setdefault(d.platform, []).append(d)
+        await asyncio.gather(*(self._send_platform(p, ds) for p, ds in by_platform.items()))
+        await self._flush()
+
+    async def _send_platform(self, platform: str, deliveries: list[Delivery]) -> None:
+        limit = asyncio.Semaphore(max(1, self.concurrency.get(platform, 16)))
+
+        async def one(d: Delivery) -> None:
+            async with limit:
+                await self._deliver(d)
+            if len(self._results) >= FLUSH_EVERY:
+                await self._flush()
+
+        await asyncio.gather(*(one(d) for d in deliveries))
+
+    async def _deliver(self, d: Delivery) -> None:
+        limiter = self.limiters.get(d.platform)
+        if limiter is not None:
+            busy_for = limiter.chat_ready_in(d.chat_id)
+            if busy_for > DEFER_OVER:
+                # This chat is busy for a while: the row waits in the outbox, not in a task.
+                self._results.retry.append((d.id, self.core.clock() + busy_for, "chat rate limit"))
+                return
+            wait = limiter.reserve(d.chat_id)
+            if wait > 0:
+                await asyncio.sleep(wait)  # pacing under the platform's limits
+        try:
+            outcome = await self.senders[d.platform].deliver(d.chat_id, d.thread_id, alert_reply(d.kind, d.payload))
+        except Exception as exc:  # a sender bug must not stall the queue
+            log.exception("delivery %d to %s chat %s failed unexpectedly", d.id, d.platform, d.chat_id)
+            outcome = Outcome("retry", f"{type(exc).__name__}: {exc}")
+        await self._record(d, outcome, limiter)
+
+    async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
+        now = self.core.clock()
+        self.last_progress = time.time()
+        results = self._results
+        if outcome.status == "sent":
+            results.sent.append((d.id, d.subscription_id))
+        elif outcome.status == "moved" and outcome.new_chat_id:
+            await self.core.subscriptions.move_chat(d.platform, d.chat_id, outcome.new_chat_id, now)
+            results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
+        elif outcome.status == "gone":
+            await self.core.subscriptions.deactivate_chat(d.platform, d.chat_id, outcome.error[:200], now)
+            results.failed.append((d.id, outcome.error))
+            log.info("%s chat %s is gone (%s): subscription made inactive", d.platform, d.chat_id, outcome.error)
+        elif outcome.status == "retry" and (outcome.rate_limited or d.attempts < MAX_ATTEMPTS):
+            if outcome.rate_limited and limiter is not None and outcome.retry_after:
+                limiter.pause(outcome.retry_after)
+            delay = outcome.retry_after if outcome.retry_after is not None else backoff(d.attempts)
+            results.retry.append((d.id, now + delay, outcome.error))
+        else:
+            results.failed.append((d.id, outcome.error or outcome.status))
+            log.warning("delivery %d to %s chat %s failed for good: %s", d.id, d.platform, d.chat_id, outcome.error)
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            results, self._results = self._results, _Results()
+            if len(results):
+                await self.core.outbox.finish(results.sent, results.retry, results.failed, self.core.clock())

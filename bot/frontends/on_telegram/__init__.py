@@ -1,0 +1,1 @@
+"""Telegram front-end on python-telegram-bot: application, permissions, rendering, sending."""

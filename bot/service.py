@@ -1,0 +1,108 @@
+"""`python -m bot run`: every configured front-end, the alert jobs and storage on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from bot.alerts.jobs import AlertJobs
+from bot.alerts.limiter import Limits, RateLimiter
+from bot.alerts.worker import DeliveryWorker
+from bot.commands import build_router
+from bot.core import Core
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 8.0  # SIGTERM must end the process within 10 s
+
+
+class StartupError(Exception):
+    """A front-end could not start (bad token, unreachable server); the message says which."""
+
+
+def telegram_limits(s: Settings) -> Limits:
+    return Limits(s.telegram_per_second, s.telegram_private_per_second, s.telegram_group_per_minute)
+
+
+def discord_limits(s: Settings) -> Limits:
+    return Limits(s.discord_per_second)
+
+
+async def start_frontends(core: Core) -> tuple[list, dict, dict, dict]:
+    """Start each front-end whose token is set; returns (front-ends, senders, limiters, concurrency)."""
+    s = core.settings
+    router = build_router(core)
+    frontends, senders, limiters, concurrency = [], {}, {}, {}
+    try:
+        if s.telegram_token:
+            from bot.frontends.on_telegram.app import TelegramFrontend
+            from telegram.error import InvalidToken, TelegramError
+
+            telegram = TelegramFrontend(core, router)
+            try:
+                await telegram.start()
+            except InvalidToken:
+                raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
+            except TelegramError as exc:
+                raise StartupError(f"cannot reach the Telegram Bot API at TELEGRAM_API_URL: {exc}") from None
+            frontends.append(telegram)
+            senders["telegram"] = telegram.sender
+            limiters["telegram"] = RateLimiter(telegram_limits(s))
+            concurrency["telegram"] = s.telegram_concurrency
+        if s.discord_token:
+            from bot.frontends.on_discord.app import DiscordFrontend
+
+            discord_frontend = DiscordFrontend(core, router)
+            await discord_frontend.start()  # raises StartupError itself
+            frontends.append(discord_frontend)
+            senders["discord"] = discord_frontend.sender
+            limiters["discord"] = RateLimiter(discord_limits(s))
+            concurrency["discord"] = s.discord_concurrency
+    except BaseException:
+        await stop_all(frontends)
+        raise
+    return frontends, senders, limiters, concurrency
+
+
+async def stop_all(frontends: list) -> None:
+    for frontend in reversed(frontends):
+        with suppress(Exception):
+            await frontend.stop()
+
+
+async def run_service(settings: Settings) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    core = await Core.open(settings)
+    try:
+        report = await core.load_if_empty()
+        if report is not None:
+            log.info("empty database: loaded %s", report.summary_line())
+        try:
+            frontends, senders, limiters, concurrency = await start_frontends(core)
+        except StartupError as exc:
+            log.error("%s", exc)
+            return 1
+        worker = DeliveryWorker(core, senders, limiters, concurrency=concurrency)
+        jobs = AlertJobs(core, worker)
+        jobs.start()
+        log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(senders))
+        await stop.wait()
+        log.info("stopping")
+        try:
+            await asyncio.wait_for(_shutdown(jobs, frontends), STOP_TIMEOUT)
+        except asyncio.TimeoutError:
+            log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
+        return 0
+    finally:
+        await core.close()
+
+
+async def _shutdown(jobs: AlertJobs, frontends: list) -> None:
+    await jobs.stop()
+    await stop_all(frontends)

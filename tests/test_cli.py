@@ -1,0 +1,93 @@
+"""The command line as a subprocess: ask, parse --json, check, reload, run without a token, bad settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import BUNDLED, ROOT
+
+
+def run(tmp_path: Path, *args: str, env: dict | None = None, content: Path | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
+    environ.update({"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(content or BUNDLED.parent)})
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environ, capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=60,
+    )
+
+
+def test_ask_prints_plain_text_and_creates_the_database(tmp_path):
+    result = run(tmp_path, "ask", "/figures")
+    assert result.returncode == 0, result.stderr
+    assert "28 villages" in result.stdout and "<b>" not in result.stdout
+    assert (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+def test_ask_unknown_command_fails(tmp_path):
+    result = run(tmp_path, "ask", "/frobnicate")
+    assert result.returncode != 0 and "unknown command /frobnicate" in result.stderr
+
+
+def test_parse_json_shape(tmp_path):
+    result = run(tmp_path, "parse", str(BUNDLED), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"id", "title", "summary", "source", "published", "tags", "key_points", "figures", "quotes"}
+    assert data["id"] == "kursk-incursion" and len(data["key_points"]) == 4
+    date = next(f for f in data["figures"] if f["kind"] == "date")
+    assert date["value"] == 2022 and date["iso"] == "2022-02"
+    first = next(f for f in data["figures"] if f["unit"] == "km" and f["value"] == 30)
+    assert first["conversions"] == [{"value": 18, "unit": "mi"}] and first["approx"] is True
+
+
+def test_parse_broken_file_names_it(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n")
+    result = run(tmp_path, "parse", str(empty))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: empty.txt:") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_reports_broken_content(tmp_path):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "good.txt").write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run(tmp_path, "check", content=folder).returncode == 0
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
+    result = run(tmp_path, "check", content=folder)
+    assert result.returncode == 1 and "bad.txt" in result.stderr
+
+
+def test_reload_then_unchanged(tmp_path):
+    first = run(tmp_path, "reload")
+    assert first.returncode == 0 and "1 added" in first.stdout
+    second = run(tmp_path, "reload")
+    assert "0 added, 0 changed, 1 unchanged" in second.stdout
+
+
+def test_run_without_token_and_terminal_fails_loudly(tmp_path):
+    result = run(tmp_path, "run")
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "DISCORD_BOT_TOKEN" in result.stderr
+
+
+def test_bad_setting_is_named_in_one_line(tmp_path):
+    result = run(tmp_path, "ask", "/summary", env={"TELEGRAM_ADMIN_IDS": "12,abc"})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "TELEGRAM_ADMIN_IDS" in result.stderr
+
+
+def test_console_answers_piped_commands(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
+    environ.update({"BOT_DB_PATH": str(tmp_path / "c.sqlite3"), "BOT_CONTENT_DIR": str(BUNDLED.parent)})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"], cwd=ROOT, env=environ, input="/keypoints\nquotes\n/quit\n",
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Key developments" in result.stdout and "Putin" in result.stdout

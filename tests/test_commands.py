@@ -1,0 +1,144 @@
+"""Every command's reply through the platform-neutral router, on a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import Caller, build_router, reply_text
+from bot.commands.richtext import Bullets
+
+USER = Caller(platform="telegram", chat_id=100, user_id=100, can_manage=True)
+OPERATOR = Caller(platform="telegram", chat_id=42, user_id=42, is_operator=True, can_manage=True)
+MEMBER = Caller(platform="telegram", chat_id=-500, user_id=7, chat_kind="group")
+
+
+@pytest.fixture
+async def router(core):
+    await core.load_if_empty()
+    return build_router(core)
+
+
+async def ask(router, caller, text):
+    reply = await router.dispatch_text(caller, text)
+    assert reply is not None
+    return reply, reply_text(reply)
+
+
+async def test_help_lists_every_public_command(router):
+    reply, text = await ask(router, USER, "/help")
+    for name in ["summary", "figures", "keypoints", "developments", "quotes", "briefings", "search", "subscribe",
+                 "unsubscribe", "subscription"]:
+        assert f"/{name}" in text
+    assert "/reload" not in text
+    _, operator_text = await ask(router, OPERATOR, "/help")
+    assert "/reload" in operator_text and "/broadcast" in operator_text
+
+
+async def test_summary_has_headline_lead_key_points_and_load_time(router):
+    reply, text = await ask(router, USER, "/summary")
+    assert reply.title.startswith("Ukrainian Offensive Pushes Deep")
+    assert "up to 30 kilometers" in text
+    bullets = [b for b in reply.blocks if isinstance(b, Bullets)][0]
+    assert len(bullets.items) == 4
+    assert "Loaded" in text and "kursk-incursion" in text
+
+
+async def test_figures_lists_each_figure_once(router):
+    reply, text = await ask(router, USER, "/figures")
+    for label in ["30 km (18 mi)", "11,000 residents", "28 villages", "12 km (7.4 mi)", "40 km", "February 2022"]:
+        assert text.count(label) == 1, label
+    assert "thousands of residents" in text and "thousands of newly conscripted soldiers" in text
+    assert "approximate" in text
+
+
+async def test_figures_filter_by_word_and_briefing_id(router):
+    _, text = await ask(router, USER, "/figures kursk-incursion villages")
+    assert "28 villages" in text and "40 km" not in text
+    reply, text = await ask(router, USER, "/figures nonexistentword")
+    assert "No figures matching" in text and not reply.ok
+
+
+async def test_keypoints_alias_and_quotes(router):
+    _, a = await ask(router, USER, "/keypoints")
+    _, b = await ask(router, USER, "/developments")
+    assert a == b and "11,000 residents of Belgorod" in a
+    _, quotes = await ask(router, USER, "/quotes")
+    assert "push, to kick the enemy out of our territory." in quotes and "Putin" in quotes
+    assert "Zelenskyy" in quotes
+
+
+async def test_search_marks_words_and_needs_an_argument(router):
+    reply, text = await ask(router, USER, "/search Belgorod")
+    marks = [s for b in reply.blocks if isinstance(b, Bullets) for item in b.items for s in item if "mark" in s.styles]
+    assert marks and all(s.text.lower() == "belgorod" for s in marks)
+    reply, text = await ask(router, USER, "/search")
+    assert not reply.ok and text.startswith("Usage: /search")
+
+
+async def test_unknown_command_and_unknown_briefing(router):
+    reply, text = await ask(router, USER, "/nonsense")
+    assert not reply.ok and "/help" in text
+    reply, text = await ask(router, USER, "/summary no-such-briefing")
+    assert not reply.ok and "/briefings" in text
+
+
+async def test_subscribe_confirms_with_summary_once_and_updates(router, core):
+    reply, text = await ask(router, USER, "/subscribe")
+    assert "Subscribed." in text and "up to 30 kilometers" in text
+    reply, text = await ask(router, USER, "/subscribe daily 08:00 Europe/Kyiv kursk")
+    assert "Subscription updated." in text and "up to 30 kilometers" not in text
+    sub = await core.subscriptions.get("telegram", 100)
+    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == ("daily", "08:00", "Europe/Kyiv", ("kursk",))
+    _, text = await ask(router, USER, "/subscription")
+    assert "08:00 (Europe/Kyiv)" in text and "kursk" in text
+    _, text = await ask(router, USER, "/unsubscribe")
+    assert "Unsubscribed" in text
+    assert await core.subscriptions.get("telegram", 100) is None
+
+
+@pytest.mark.parametrize("args", ["daily 25:00", "daily", "daily 08:00 Mars/Olympus", "daily 08:00 UTC daily", "a|b"])
+async def test_bad_subscribe_arguments_get_a_usage_line(router, core, args):
+    reply, text = await ask(router, USER, f"/subscribe {args}")
+    assert not reply.ok and text == "Usage: /subscribe [daily HH:MM [Area/City]] [keyword ...]"
+    assert await core.subscriptions.get("telegram", 100) is None
+
+
+async def test_subscribe_refused_without_manage_rights(router, core):
+    reply, text = await ask(router, MEMBER, "/subscribe")
+    assert not reply.ok and "administrator" in text
+    assert await core.subscriptions.get("telegram", -500) is None
+
+
+async def test_admin_commands_refused_and_audited(router, core):
+    reply, text = await ask(router, USER, "/reload")
+    assert not reply.ok and "operators" in text
+    reply, text = await ask(router, USER, "/broadcast hello")
+    assert not reply.ok
+    reply, text = await ask(router, OPERATOR, "/status")
+    assert reply.ok and "Subscriptions:" in text and "Queue:" in text
+    audit = await core.audit.recent()
+    assert [(a.command, a.user_id, a.outcome) for a in audit] == [
+        ("status", 42, "ok"), ("broadcast", 100, "refused"), ("reload", 100, "refused"),
+    ]
+
+
+async def test_reload_reports_broken_file_and_keeps_serving(router, core, content_dir):
+    (content_dir / "broken.txt").write_bytes(b"\x00\x01binary")
+    reply, text = await ask(router, OPERATOR, "/reload")
+    assert not reply.ok and "broken.txt" in text
+    _, summary = await ask(router, USER, "/summary")
+    assert "up to 30 kilometers" in summary
+
+
+async def test_broadcast_queues_for_every_active_subscription(router, core):
+    await ask(router, USER, "/subscribe")
+    await ask(router, Caller(platform="discord", chat_id=9, user_id=9, can_manage=True), "/subscribe daily 07:00")
+    _, text = await ask(router, OPERATOR, "/broadcast Maintenance at 18:00 \"tonight\"")
+    assert "queued for 2 subscriptions" in text
+    payloads = await core.db.fetchall("SELECT payload FROM alerts WHERE kind = 'broadcast'")
+    assert '"tonight"' in payloads[0][0].replace('\\"', '"')
+
+
+async def test_command_for_another_bot_is_ignored(router):
+    assert await router.dispatch_text(USER, "/summary@other_bot", bot_username="briefing_bot") is None
+    assert await router.dispatch_text(USER, "/summary@Briefing_Bot", bot_username="briefing_bot") is not None
