@@ -39,7 +39,7 @@ class OutboxStats:
     failed_last_hour: int
 
 
-def _matches(keywords: Sequence[str], text: str) -> bool:
+def keywords_match(keywords: Sequence[str], text: str) -> bool:
     """Plain keyword filter (never user regexes): a whole-word, case-insensitive match of any."""
     if not keywords:
         return True
@@ -87,7 +87,7 @@ async def enqueue_alert(
             (now,),
         ) as rows:
             async for sub_id, keywords in rows:
-                if keywords == "[]" or _matches(json.loads(keywords), search_text):
+                if keywords == "[]" or keywords_match(json.loads(keywords), search_text):
                     targets.append(sub_id)
     await conn.executemany(
         "INSERT OR IGNORE INTO deliveries (alert_id, subscription_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
