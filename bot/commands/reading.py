@@ -50,10 +50,9 @@ async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
     return summary_reply(entry)
 
 
-def summary_reply(entry: Entry, intro: str | None = None) -> Reply:
+def summary_reply(entry: Entry) -> Reply:
     b = entry.briefing
-    blocks: list = [para(intro)] if intro else []
-    blocks.append(para(b.summary or (b.paragraphs[0] if b.paragraphs else "")))
+    blocks: list = [para(b.summary or (b.paragraphs[0] if b.paragraphs else ""))]
     if b.key_points:
         blocks += [para(bold("Key developments")), bullets(b.key_points)]
     tail = source_spans(b)

@@ -86,8 +86,8 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
     newest = await core.library.find(None)
     if started and newest is not None:
         # A subscription starts from now: confirm with today's summary, never the backlog.
-        current = summary_reply(newest, intro="The current briefing:")
-        return Reply(tuple(blocks) + current.blocks, title=current.title)
+        current = summary_reply(newest)
+        blocks += [para("The current briefing: ", bold(current.title or "")), *current.blocks]
     return Reply(tuple(blocks), title="Subscription")
 
 
