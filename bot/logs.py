@@ -32,11 +32,19 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class DropExpected(logging.Filter):
+    """APScheduler warns each time a tick finds the previous run still going: by design here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactTokens:
     redactor = RedactTokens(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
+    handler.addFilter(DropExpected())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

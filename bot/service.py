@@ -88,7 +88,7 @@ async def run_service(settings: Settings) -> int:
         except StartupError as exc:
             log.error("%s", exc)
             return 1
-        worker = DeliveryWorker(core, senders, limiters, concurrency=concurrency)
+        worker = DeliveryWorker(core, senders, limiters, concurrency=concurrency, lease_seconds=settings.lease_seconds)
         jobs = AlertJobs(core, worker)
         jobs.start()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(senders))

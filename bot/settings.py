@@ -61,6 +61,7 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("delivery_interval", "service", "delivery_interval_seconds", "BOT_DELIVERY_INTERVAL", _positive(float)),
     ("stall_seconds", "service", "stall_seconds", "BOT_STALL_SECONDS", _positive(float)),
     ("keep_delivered_days", "service", "keep_delivered_days", "BOT_KEEP_DELIVERED_DAYS", _positive(float)),
+    ("lease_seconds", "service", "lease_seconds", "BOT_LEASE_SECONDS", _positive(float)),
     ("telegram_token", "telegram", "token", "TELEGRAM_BOT_TOKEN", str),
     ("telegram_api_url", "telegram", "api_url", "TELEGRAM_API_URL", _url),
     ("telegram_admin_ids", "telegram", "admin_ids", "TELEGRAM_ADMIN_IDS", _ids),
@@ -96,6 +97,7 @@ class Settings:
     delivery_interval: float = 2.0
     stall_seconds: float = 300
     keep_delivered_days: float = 7
+    lease_seconds: float = 15
     telegram_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_admin_ids: frozenset[int] = field(default_factory=frozenset)

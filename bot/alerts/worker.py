@@ -55,14 +55,16 @@ class DeliveryWorker:
         *,
         concurrency: dict[str, int] | None = None,
         lease_seconds: float = 15.0,
-        batch_size: int = 500,
+        batch_size: int | None = None,
     ):
         self.core = core
         self.senders = senders
         self.limiters = limiters
         self.concurrency = concurrency or {}
         self.lease_seconds = lease_seconds
-        self.batch_size = batch_size
+        # Claimed rows count as in flight until marked: a few rounds of the senders' concurrency
+        # keeps them busy while bounding what a crash can repeat.
+        self.batch_size = batch_size or 4 * sum(max(1, self.concurrency.get(p, 16)) for p in senders)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.has_lease = False
         self.last_progress = time.time()

@@ -89,6 +89,7 @@ class TelegramFrontend:
             .request(HTTPXRequest(connection_pool_size=max(8, settings.telegram_concurrency + 4)))
             .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
             .concurrent_updates(PerChatProcessor())
+            .job_queue(None)  # the service's own scheduler owns every job
             .build()
         )
         return app
