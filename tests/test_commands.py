@@ -142,3 +142,18 @@ async def test_broadcast_queues_for_every_active_subscription(router, core):
 async def test_command_for_another_bot_is_ignored(router):
     assert await router.dispatch_text(USER, "/summary@other_bot", bot_username="briefing_bot") is None
     assert await router.dispatch_text(USER, "/summary@Briefing_Bot", bot_username="briefing_bot") is not None
+
+
+async def test_reload_from_another_process_is_noticed(router, core, content_dir, settings):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    await ask(router, USER, "/briefings")  # the library is cached now
+    (content_dir / "quake.txt").write_text("Quake Hits Region\n\nA quake struck at dawn.\n", encoding="utf-8")
+    env = {**os.environ, "BOT_DB_PATH": str(settings.db_path), "BOT_CONTENT_DIR": str(content_dir)}
+    subprocess.run([sys.executable, "-m", "bot", "reload"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
+    _, text = await ask(router, USER, "/briefings")
+    assert "Quake Hits Region" in text

@@ -24,13 +24,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.commands import Caller, CommandRouter
 from bot.commands.richtext import Reply, message
 from bot.core import Core
 from bot.frontends.on_telegram.permissions import AdminCache, can_manage
 from bot.frontends.on_telegram.sender import TelegramSender
+from bot.frontends.on_telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,8 @@ class TelegramFrontend:
             .token(settings.telegram_token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .request(HTTPXRequest(connection_pool_size=max(8, settings.telegram_concurrency + 4)))
-            .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
+            .request(AiohttpRequest(pool_size=max(8, settings.telegram_concurrency + 8)))
+            .get_updates_request(AiohttpRequest(pool_size=2))
             .concurrent_updates(PerChatProcessor())
             .job_queue(None)  # the service's own scheduler owns every job
             .build()
