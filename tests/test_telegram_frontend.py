@@ -232,3 +232,37 @@ async def test_stop_is_prompt_and_stops_polling(core, fake):
     await fake.wait_polling()
     await asyncio.wait_for(frontend.stop(), 5)
     assert not frontend.application.running
+
+
+async def test_webhook_mode_checks_the_secret_token(core, fake):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    core.settings = replace(
+        core.settings, telegram_token=fake.token, telegram_api_url=fake.root,
+        telegram_webhook_url=f"https://bot.example.invalid/telegram", telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=port, telegram_webhook_secret="s3cret",
+    )
+    await core.load_if_empty()
+    frontend = TelegramFrontend(core, build_router(core))
+    await frontend.start()
+    try:
+        assert fake.webhook_url == "https://bot.example.invalid/telegram"
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": READER, "type": "private"},
+            "from": {"id": READER, "is_bot": False, "first_name": "R"}, "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update) as forged:
+                assert forged.status == 403
+            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}) as real:
+                assert real.status == 200
+        [reply] = await fake.wait_sent(1, chat_id=READER)
+        assert "/summary" in reply["text"]
+    finally:
+        await frontend.stop()
