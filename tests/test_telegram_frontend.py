@@ -266,3 +266,22 @@ async def test_webhook_mode_checks_the_secret_token(core, fake):
         assert "/summary" in reply["text"]
     finally:
         await frontend.stop()
+
+
+async def test_second_instance_polling_is_reported_not_spun(telegram, core, fake, caplog):
+    import logging
+
+    second = TelegramFrontend(core, build_router(core))
+    caplog.set_level(logging.ERROR, logger="bot.frontends.on_telegram.app")
+    await second.start()
+    try:
+        await fake.wait_for(lambda f: any(r["error_code"] == 409 for r in f.rejected), timeout=10)
+        polls_then = sum(1 for m, _ in fake.calls if m == "getupdates")
+        # Both instances keep trying, but with python-telegram-bot's backoff, not in a tight loop.
+        await fake.wait_for(lambda f: sum(1 for m, _ in f.calls if m == "getupdates") > polls_then + 2, timeout=10)
+        conflicts = sum(1 for r in fake.rejected if r["error_code"] == 409)
+        assert conflicts < 50
+    finally:
+        await second.stop()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("another instance is polling" in m for m in messages)
