@@ -1,0 +1,1 @@
+"""Discord front-end on discord.py: slash commands, rendering to embeds, sending alerts."""
