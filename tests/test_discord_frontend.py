@@ -331,3 +331,29 @@ def test_long_replies_split_within_discord_limits():
     plain = render(Reply((long_para,)))
     assert all(len(m.content) <= 2000 and not m.embeds for m in plain)
     assert "".join(m.content for m in plain).count("28 villages") == 300
+
+
+# --- both front-ends in one process ------------------------------------------------------------
+
+
+async def test_telegram_and_discord_share_one_loop_and_storage(fake, settings, core):
+    from bot.service import start_frontends, stop_all
+    from tests.fakes.telegram_api import FakeTelegram
+
+    async with FakeTelegram() as telegram:
+        telegram.add_user(7, "reader")
+        telegram.add_chat(7, "private")
+        core.settings = replace(on_fake(settings, fake), telegram_token=telegram.token, telegram_api_url=telegram.root)
+        await core.load_if_empty()
+        frontends, senders, limiters, _ = await start_frontends(core)
+        try:
+            assert set(senders) == set(limiters) == {"telegram", "discord"}
+            [answer] = await ask(fake, "subscribe", user=MANAGER)
+            assert "Subscribed" in text_of(answer)
+            await telegram.wait_polling()
+            telegram.user_message(7, 7, "/subscription")
+            [reply] = await telegram.wait_sent(1, chat_id=7)
+            assert "not subscribed" in reply["text"]
+            assert (await core.subscriptions.get("discord", CHANNEL)).active
+        finally:
+            await stop_all(frontends)
