@@ -72,18 +72,41 @@ class DeliveryWorker:
         self._flush_lock = asyncio.Lock()
 
     async def run_once(self) -> int:
-        """Send everything due now; returns how many deliveries were attempted."""
+        """Send everything due now; returns how many deliveries were attempted.
+
+        A pipeline: rows are claimed as earlier sends finish, so the senders never wait for the
+        slowest send of a batch, and at most `batch_size` rows are claimed but unfinished.
+        """
         if not self.senders or not await self._hold_lease():
             return 0
+        limits = {p: asyncio.Semaphore(max(1, self.concurrency.get(p, 16))) for p in self.senders}
+        running: set[asyncio.Task[None]] = set()
         total = 0
-        while True:
-            batch = await self.core.outbox.claim_due(self.core.clock(), self.batch_size, list(self.senders))
-            if not batch:
-                break
-            await self._send_batch(batch)
-            total += len(batch)
-            if not await self._hold_lease():
-                break
+        renew_at = time.monotonic() + self.lease_seconds / 3
+        try:
+            while True:
+                room = self.batch_size - len(running)
+                batch = await self.core.outbox.claim_due(self.core.clock(), room, list(self.senders)) if room > 0 else []
+                for d in batch:
+                    task = asyncio.create_task(self._send_one(d, limits[d.platform]))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                total += len(batch)
+                if not running:
+                    break
+                # Claim more once half the claimed rows are done (or sooner if nothing was due).
+                while running and len(running) > self.batch_size // 2:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                if not batch and running:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                if time.monotonic() > renew_at:
+                    renew_at = time.monotonic() + self.lease_seconds / 3
+                    if not await self._hold_lease():
+                        break
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+            await self._flush()
         if total:
             await self.core.state.set("last_delivery_at", repr(self.core.clock()))
         return total
@@ -103,23 +126,11 @@ class DeliveryWorker:
         self.has_lease = held
         return held
 
-    async def _send_batch(self, batch: list[Delivery]) -> None:
-        by_platform: dict[str, list[Delivery]] = {}
-        for d in batch:
-            by_platform.setdefault(d.platform, []).append(d)
-        await asyncio.gather(*(self._send_platform(p, ds) for p, ds in by_platform.items()))
-        await self._flush()
-
-    async def _send_platform(self, platform: str, deliveries: list[Delivery]) -> None:
-        limit = asyncio.Semaphore(max(1, self.concurrency.get(platform, 16)))
-
-        async def one(d: Delivery) -> None:
-            async with limit:
-                await self._deliver(d)
-            if len(self._results) >= FLUSH_EVERY:
-                await self._flush()
-
-        await asyncio.gather(*(one(d) for d in deliveries))
+    async def _send_one(self, d: Delivery, limit: asyncio.Semaphore) -> None:
+        async with limit:
+            await self._deliver(d)
+        if len(self._results) >= FLUSH_EVERY:
+            await self._flush()
 
     async def _deliver(self, d: Delivery) -> None:
         limiter = self.limiters.get(d.platform)
