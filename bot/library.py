@@ -28,15 +28,13 @@ class Library:
         self._entries: list[Entry] = []
         self._by_id: dict[str, Entry] = {}
         self._seen_version: int | None = None
+        self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
 
     async def entries(self) -> list[Entry]:
         """Every briefing, newest first."""
         await self._refresh_if_stale()
         return self._entries
-
-    async def invalidate(self) -> None:
-        self._seen_version = None
 
     async def find(self, ref: str | None) -> Entry | None:
         """The newest briefing for None; else by exact id, then by a unique id prefix or title word."""
@@ -57,20 +55,26 @@ class Library:
         return await self.repo.search(words, briefing_id)
 
     async def _refresh_if_stale(self) -> None:
+        # data_version moves with every commit (the outbox commits constantly during a
+        # fan-out); the fingerprint moves only when briefings change, and only new versions
+        # are read and decoded.
         version = await self.repo.db.data_version()
         if version == self._seen_version:
             return
         async with self._lock:
             if version == self._seen_version:
                 return
-            rows = await self.repo.current()
-            known = {e.version_id: e for e in self._entries}
-            entries = []
-            for row in rows:
-                entry = known.get(row.version_id)
-                if entry is None:
-                    entry = Entry(Briefing.from_json(row.data), row.version_id, row.loaded_at, row.source_path)
-                entries.append(entry)
-            self._entries = entries
-            self._by_id = {e.briefing.id: e for e in entries}
+            fingerprint = await self.repo.fingerprint()
+            if fingerprint != self._fingerprint:
+                index = await self.repo.current_index()
+                known = {e.version_id: e for e in self._entries}
+                missing = [vid for _, vid, _, _ in index if vid not in known]
+                data = await self.repo.version_data(missing) if missing else {}
+                entries = [
+                    known.get(vid) or Entry(Briefing.from_json(data[vid]), vid, loaded_at, source)
+                    for _, vid, loaded_at, source in index
+                ]
+                self._entries = entries
+                self._by_id = {e.briefing.id: e for e in entries}
+                self._fingerprint = fingerprint
             self._seen_version = version

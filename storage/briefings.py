@@ -46,10 +46,27 @@ class BriefingRepository:
         )
         return {row[0]: (row[1], row[2]) for row in rows}
 
-    async def current(self) -> list[StoredVersion]:
-        """Every briefing's current version, newest first (published date, else load time)."""
-        rows = await self.db.fetchall(_CURRENT_SQL + " ORDER BY COALESCE(b.published, '') DESC, b.first_loaded_at DESC, b.id")
-        return [_stored(row) for row in rows]
+    async def fingerprint(self) -> tuple[int, int]:
+        """Changes whenever a briefing is added or gets a new current version (ids only grow)."""
+        row = await self.db.fetchone("SELECT COUNT(*), COALESCE(SUM(current_version), 0) FROM briefings")
+        return int(row[0]), int(row[1])
+
+    async def current_index(self) -> list[tuple[str, int, float, str | None]]:
+        """(id, current version id, loaded at, source path) of every briefing, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT b.id, v.id, v.loaded_at, b.source_path FROM briefings b "
+            "JOIN briefing_versions v ON v.id = b.current_version " + _NEWEST_FIRST
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def version_data(self, version_ids: list[int]) -> dict[int, dict]:
+        out: dict[int, dict] = {}
+        for start in range(0, len(version_ids), 500):
+            chunk = version_ids[start:start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = await self.db.fetchall(f"SELECT id, data FROM briefing_versions WHERE id IN ({marks})", chunk)
+            out.update({r[0]: json.loads(r[1]) for r in rows})
+        return out
 
     async def get(self, briefing_id: str) -> StoredVersion | None:
         row = await self.db.fetchone(_CURRENT_SQL + " WHERE b.id = ?", (briefing_id,))
@@ -81,7 +98,9 @@ class BriefingRepository:
         if briefing_id is not None:
             sql += " AND briefing_id = ?"
             params.append(briefing_id)
-        sql += " ORDER BY rank LIMIT ?"
+        # Newest sentences first: FTS5 walks rowids in order and stops at the limit, where
+        # ranking would score every match first (slow on a thousand briefings).
+        sql += " ORDER BY rowid DESC LIMIT ?"
         params.append(limit)
         rows = await self.db.fetchall(sql, params)
         return [SearchHit(row[0], row[1], row[2]) for row in rows]
@@ -137,6 +156,7 @@ async def save_version(
     return version_id, previous
 
 
+_NEWEST_FIRST = "ORDER BY COALESCE(b.published, '') DESC, b.first_loaded_at DESC, b.id"
 _CURRENT_SQL = (
     "SELECT b.id, v.id, v.content_hash, v.file_hash, v.data, v.loaded_at, b.first_loaded_at, b.source_path "
     "FROM briefings b JOIN briefing_versions v ON v.id = b.current_version"
