@@ -7,7 +7,6 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from types import SimpleNamespace
 
 import discord
 import pytest
@@ -287,18 +286,14 @@ async def test_dropped_gateway_resumes_and_commands_still_answer(fake, frontend)
     assert summary["embeds"][0]["title"].startswith(HEADLINE)
 
 
-def http_error(cls: type[discord.HTTPException], status: int, code: int, headers: dict | None = None):
-    response = SimpleNamespace(status=status, reason="x", headers=headers or {})
-    return cls(response, {"code": code, "message": "x"})
-
-
 def test_classify_http_errors():
-    assert classify(http_error(discord.HTTPException, 429, 0, {"Retry-After": "2.5"})).retry_after == 2.5
-    assert classify(http_error(discord.DiscordServerError, 502, 0)).status == "retry"
-    assert classify(http_error(discord.Forbidden, 403, 50001)).status == "gone"
-    assert classify(http_error(discord.NotFound, 404, 10003)).status == "gone"
-    assert classify(http_error(discord.HTTPException, 400, 50035)).status == "failed"
-    assert classify(TimeoutError()).status == "retry"
+    assert classify(429, b'{"retry_after": 2.5, "global": false}', {}).retry_after == 2.5
+    assert classify(429, b"", {"Retry-After": "3"}).retry_after == 3.0
+    assert classify(502, b"<html>bad gateway</html>", {}).status == "retry"
+    assert classify(403, b'{"code": 50001, "message": "Missing Access"}', {}).status == "gone"
+    assert classify(404, b'{"code": 10003, "message": "Unknown Channel"}', {}).status == "gone"
+    assert classify(400, b'{"code": 50035, "message": "Invalid Form Body"}', {}).status == "failed"
+    assert classify(200, b"{}", {}).status == "sent"
 
 
 # --- rendering ----------------------------------------------------------------------------

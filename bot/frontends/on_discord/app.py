@@ -69,7 +69,7 @@ class DiscordFrontend:
         self.tree = build_tree(self.client, router.public(operator=True), self._run, self._complete,
                                core.settings.discord_guild_id)
         self.tree.error(self._on_tree_error)
-        self.sender = DiscordSender(self.client)
+        self.sender = DiscordSender(core.settings.discord_token)
         self._gateway: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
 
@@ -139,6 +139,7 @@ class DiscordFrontend:
             done, _ = await asyncio.wait({self._gateway}, timeout=STOP_TIMEOUT)
             if not done:
                 self._gateway.cancel()
+        await self.sender.close()
         if self._restore is not None:
             self._restore()
             self._restore = None
