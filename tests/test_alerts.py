@@ -217,3 +217,28 @@ def test_alert_text_for_each_kind():
     change = {"old_title": "Old", "new_title": "T", "figures": [{"about": "villages", "old": "28 villages", "new": "35 villages"}]}
     changed = reply_text(alert_reply("changed", {"title": "T", "change": change}))
     assert "Old → T" in changed and "villages: 28 villages → 35 villages" in changed
+
+
+async def test_stalled_delivery_is_detected_and_shown_in_status(setup, core):
+    from bot.alerts.jobs import AlertJobs
+
+    router, sender, worker = setup
+    await subscribe(router, 1)
+    await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "broadcast", "stuck?")
+    jobs = AlertJobs(core, worker)
+    await jobs.watchdog()
+    assert not await core.state.get("delivery_stalled")  # due just now: not a stall
+
+    worker.has_lease = True  # this process is the deliverer, yet nothing moves for an hour
+    worker.last_progress -= 3600
+    real_clock = core.clock
+    core.clock = lambda: real_clock() + 3600
+    await jobs.watchdog()
+    assert "no progress" in await core.state.get("delivery_stalled")
+    status = reply_text(await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "status", ""))
+    assert "delivery looks stuck" in status and "1 pending" in status
+
+    core.clock = real_clock
+    await worker.run_once()
+    await jobs.watchdog()
+    assert not await core.state.get("delivery_stalled")

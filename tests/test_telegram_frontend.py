@@ -285,3 +285,10 @@ async def test_second_instance_polling_is_reported_not_spun(telegram, core, fake
         await second.stop()
     messages = [r.getMessage() for r in caplog.records]
     assert any("another instance is polling" in m for m in messages)
+
+
+async def test_server_errors_are_retried_with_backoff(telegram, fake):
+    fake.fail_next("sendMessage", status=502, description="Bad Gateway", chat_id=READER)
+    [reply] = await say(fake, READER, READER, "/start")
+    assert "/summary" in reply["text"]
+    assert [r["error_code"] for r in fake.rejected] == [502]

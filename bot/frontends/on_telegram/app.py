@@ -39,6 +39,8 @@ MANAGE_COMMANDS = {"subscribe", "unsubscribe"}
 WELCOME = "Thanks for adding me! An administrator can send /subscribe here for news alerts; /help lists every command."
 APOLOGY = message("Sorry, something went wrong with that command. It has been logged.", ok=False)
 LEFT = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+REPLY_TRIES = 4
+REPLY_WAIT_MAX = 30.0  # a reply later than this is worse than none: it is logged instead
 
 
 class PerChatProcessor(BaseUpdateProcessor):
@@ -166,14 +168,16 @@ class TelegramFrontend:
 
     async def reply(self, msg: Message, reply: Reply) -> None:
         chat_id = msg.chat.id
-        for _ in range(3):
+        for attempt in range(REPLY_TRIES):
             outcome = await self.sender.send(chat_id, topic_of(msg), reply)
             if outcome.status == "moved" and outcome.new_chat_id:
                 await self.core.subscriptions.move_chat("telegram", chat_id, outcome.new_chat_id, self.core.clock())
                 chat_id = outcome.new_chat_id
                 continue
-            if outcome.status == "retry" and outcome.retry_after is not None and outcome.retry_after <= 30:
-                await asyncio.sleep(outcome.retry_after)  # Telegram asked us to wait this long
+            # Telegram's retry_after when it gave one (a 429), else backoff for network errors and 5xx.
+            delay = outcome.retry_after if outcome.retry_after is not None else 0.5 * 2 ** attempt
+            if outcome.status == "retry" and delay <= REPLY_WAIT_MAX and attempt + 1 < REPLY_TRIES:
+                await asyncio.sleep(delay)
                 continue
             if outcome.status == "gone":
                 await self.core.subscriptions.deactivate_chat("telegram", chat_id, outcome.error, self.core.clock())
