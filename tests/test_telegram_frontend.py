@@ -292,3 +292,26 @@ async def test_server_errors_are_retried_with_backoff(telegram, fake):
     [reply] = await say(fake, READER, READER, "/start")
     assert "/summary" in reply["text"]
     assert [r["error_code"] for r in fake.rejected] == [502]
+
+
+async def test_a_storm_of_429s_loses_nothing(telegram, fake, core):
+    import asyncio
+
+    chats = list(range(5000, 5040))
+    for chat in chats:
+        fake.add_user(chat, f"r{chat}")
+        fake.add_chat(chat, "private")
+        await core.subscriptions.upsert("telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC",
+                                        keywords=(), now=core.clock() - 1)
+    await say(fake, ADMIN, ADMIN, "/broadcast storm warning")
+    fake.fail_next("sendMessage", status=429, retry_after=1, count=25)
+    worker = DeliveryWorker(core, {"telegram": telegram.sender}, {"telegram": RateLimiter(Limits(0))})
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while len({m["chat_id"] for m in fake.sent if m["chat_id"] in chats}) < len(chats):
+        assert loop.time() < deadline, "not every subscriber was served"
+        await worker.run_once()
+        await asyncio.sleep(0.05)  # poll the outbox until the retried rows fall due
+    assert fake.too_many_requests == 25
+    counts = [sum(1 for m in fake.sent if m["chat_id"] == c) for c in chats]
+    assert counts == [1] * len(chats)
