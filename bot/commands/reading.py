@@ -27,6 +27,14 @@ async def pick(core: Core, args: list[str]) -> tuple[Entry | None, list[str], Re
     return entries[0], args, None
 
 
+async def pick_only(core: Core, args: list[str]) -> tuple[Entry | None, Reply | None]:
+    """The named (or newest) briefing when nothing else may follow it; else a reply saying why not."""
+    entry, rest, problem = await pick(core, args)
+    if problem is None and rest:
+        problem = _unknown_briefing(rest[0])
+    return (None, problem) if problem else (entry, None)
+
+
 def loaded_line(entry: Entry) -> Span:
     when = datetime.fromtimestamp(entry.loaded_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return italic(f"Loaded {when} · id {entry.briefing.id}")
@@ -42,11 +50,9 @@ def source_spans(b: Briefing) -> list[Span | str]:
 
 
 async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, rest, problem = await pick(core, args)
+    entry, problem = await pick_only(core, args)
     if problem:
         return problem
-    if rest:
-        return _unknown_briefing(rest[0])
     return summary_reply(entry)
 
 
@@ -88,11 +94,9 @@ async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 
 async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, rest, problem = await pick(core, args)
+    entry, problem = await pick_only(core, args)
     if problem:
         return problem
-    if rest:
-        return _unknown_briefing(rest[0])
     b = entry.briefing
     if not b.key_points:
         return Reply((para("This briefing has no list of key developments. Try /summary."),), title=b.title)
@@ -100,11 +104,9 @@ async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 
 async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, rest, problem = await pick(core, args)
+    entry, problem = await pick_only(core, args)
     if problem:
         return problem
-    if rest:
-        return _unknown_briefing(rest[0])
     b = entry.briefing
     if not b.quotes:
         return Reply((para("No quotes in this briefing."),), title=b.title)

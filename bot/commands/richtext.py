@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +110,17 @@ def usage(line: str) -> Reply:
     return Reply((para("Usage: ", code(line)),), ok=False, private=True)
 
 
-def reply_text(reply: Reply) -> str:
-    """The reply as plain text: the console, `ask`, logs and fall-backs use it."""
-    parts: list[str] = [reply.title] if reply.title else []
+def reply_text(reply: Reply, show: Callable[[Span], str] = lambda s: s.text, bullet: str = "• ") -> str:
+    """The reply as text: the console, `ask`, logs and fall-backs use it.
+
+    ``show`` turns one span into text (the console adds terminal styles and link targets).
+    """
+    parts: list[str] = [show(Span(reply.title, frozenset({"bold"})))] if reply.title else []
     for block in reply.blocks:
         if isinstance(block, Bullets):
-            parts.append("\n".join("• " + spans_text(item) for item in block.items))
+            parts.append("\n".join(bullet + "".join(map(show, item)) for item in block.items))
         else:
-            parts.append(spans_text(block.spans))
+            parts.append("".join(map(show, block.spans)))
     return "\n\n".join(parts)
 
 

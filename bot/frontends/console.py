@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.commands import Caller, CommandRouter
-from bot.commands.richtext import Bullets, Reply, Span
+from bot.commands.richtext import Reply, Span, reply_text
 
 CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True, chat_kind="console")
 
@@ -19,23 +19,12 @@ _RESET = "\033[0m"
 def render(reply: Reply, color: bool = False) -> str:
     """Plain text for a terminal; with color, styles become ANSI attributes."""
 
-    def spans(items: tuple[Span, ...]) -> str:
-        out = []
-        for s in items:
-            text = s.text if not s.link or s.link == s.text else f"{s.text} <{s.link}>"
-            codes = "".join(_ANSI[st] for st in sorted(s.styles) if st in _ANSI) if color else ""
-            out.append(f"{codes}{text}{_RESET}" if codes else text)
-        return "".join(out)
+    def show(span: Span) -> str:
+        text = span.text if not span.link or span.link == span.text else f"{span.text} <{span.link}>"
+        codes = "".join(_ANSI[st] for st in sorted(span.styles) if st in _ANSI) if color else ""
+        return f"{codes}{text}{_RESET}" if codes else text
 
-    parts = []
-    if reply.title:
-        parts.append(f"{_ANSI['bold']}{reply.title}{_RESET}" if color else reply.title)
-    for block in reply.blocks:
-        if isinstance(block, Bullets):
-            parts.append("\n".join("  • " + spans(item) for item in block.items))
-        else:
-            parts.append(spans(block.spans))
-    return "\n\n".join(parts)
+    return reply_text(reply, show, bullet="  • ")
 
 
 def _enable_line_editing(history: Path) -> None:
