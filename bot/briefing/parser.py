@@ -1,0 +1,147 @@
+"""From a briefing file's bytes to a Briefing: checks, front matter, layout, summary, figures, quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import PurePath
+
+from bot.briefing.figures import extract_figures
+from bot.briefing.frontmatter import KNOWN_KEYS, parse_tags, source_of, split_front_matter
+from bot.briefing.layout import read_layout
+from bot.briefing.model import Briefing, BriefingError, Figure
+from bot.briefing.quotes import extract_quotes
+from bot.briefing.text import normalize, slugify, split_sentences
+
+MAX_BYTES = 1_000_000
+SUMMARY_CHARS = 400
+
+_BYLINE = re.compile(r"^(?:By|From|Updated|Published|Posted|Photo|Image|Source)\b", re.I)
+_CONTENT_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _decode(raw: bytes | str) -> str:
+    if isinstance(raw, str):
+        size = len(raw.encode("utf-8", "surrogatepass"))
+        text = raw
+    else:
+        size = len(raw)
+        text = None
+    if size > MAX_BYTES:
+        raise BriefingError(f"file too large ({size} bytes; the limit is {MAX_BYTES})")
+    if isinstance(raw, bytes):
+        if b"\x00" in raw:
+            raise BriefingError("binary file (contains NUL bytes)")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BriefingError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    assert text is not None
+    if "\x00" in text:
+        raise BriefingError("binary file (contains NUL bytes)")
+    if not text.strip() or not text.lstrip("\ufeff").strip():
+        raise BriefingError("empty file")
+    return text
+
+
+def _summary(paragraphs: Iterable[str]) -> str:
+    """The lead: the first two or three sentences of the body, within ~400 characters."""
+    chosen: list[str] = []
+    for paragraph in paragraphs:
+        if not chosen and _BYLINE.match(paragraph) and len(paragraph.split()) <= 12:
+            continue
+        for sentence in split_sentences(paragraph):
+            length = sum(len(s) + 1 for s in chosen) + len(sentence)
+            if chosen and (length > SUMMARY_CHARS or len(chosen) >= 3):
+                return " ".join(chosen)
+            chosen.append(sentence)
+        if len(chosen) >= 2:
+            break
+    text = " ".join(chosen)
+    if len(text) > SUMMARY_CHARS + 50:  # one very long sentence: cut at a word
+        text = text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in _CONTENT_WORD.findall(text.lower())}
+
+
+def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
+    """Whether ``new`` restates ``kept``; ``loose`` for headline figures that lack a unit."""
+    if kept.kind == "date" or new.kind == "date":
+        return kept.kind == new.kind and kept.iso == new.iso
+    if kept.value != new.value:
+        return False
+    if kept.unit != new.unit and not (loose and new.unit is None):
+        return False
+    if loose and new.unit is None and kept.kind != new.kind and new.kind not in ("count", "quantity"):
+        return False
+    if body_pair:  # two body mentions of one number may measure different things
+        return kept.text.lower() == new.text.lower() or bool(_stems(kept.about) & _stems(new.about))
+    return True
+
+
+def _merge(kept: Figure, new: Figure) -> Figure:
+    return replace(
+        kept,
+        approx=kept.approx or new.approx,
+        conversions=kept.conversions or new.conversions,
+    )
+
+
+def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[Figure]) -> list[Figure]:
+    """One entry per figure: repeats in key points and headline fold into the body's mention."""
+    out: list[Figure] = []
+    buckets: dict[tuple[object, ...], list[int]] = {}  # same value and unit -> indexes in out
+    for group, is_body in ((body, True), (key_points, False)):
+        for fig in group:
+            key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
+            for i in buckets.get(key, ()):
+                if _same(out[i], fig, loose=False, body_pair=is_body):
+                    out[i] = _merge(out[i], fig)
+                    break
+            else:
+                buckets.setdefault(key, []).append(len(out))
+                out.append(fig)
+    lead = [f for f in headline if not any(_same(k, f, loose=True, body_pair=False) for k in out)]
+    return lead + out
+
+
+def _figures(title: str, paragraphs: list[str], key_points: list[str]) -> list[Figure]:
+    body = [f for p in paragraphs for s in split_sentences(p) for f in extract_figures(s)]
+    points = [f for kp in key_points for s in split_sentences(kp) for f in extract_figures(s)]
+    return merge_figures(body, points, extract_figures(title, headline=True))
+
+
+def _briefing_id(fields: dict[str, str], default_id: str | None, name: str) -> str:
+    for candidate in (fields.get("id"), default_id, PurePath(name).stem):
+        slug = slugify(candidate or "")
+        if slug:
+            return slug
+    return "briefing"
+
+
+def parse_briefing(raw: bytes | str, name: str, *, default_id: str | None = None) -> Briefing:
+    """Parse one briefing file; raise BriefingError with a one-line reason if it cannot be one."""
+    text = normalize(_decode(raw))
+    fields, lines = split_front_matter(text.split("\n"))
+    layout = read_layout(lines, fields.get("title"))
+    if layout is None or not layout.title:
+        raise BriefingError("no title")
+    paragraphs, key_points = layout.paragraphs, layout.key_points
+    quotes = extract_quotes([layout.title, *paragraphs, *key_points])
+    return Briefing(
+        id=_briefing_id(fields, default_id, name),
+        title=layout.title,
+        summary=_summary(paragraphs),
+        paragraphs=tuple(paragraphs),
+        key_points=tuple(key_points),
+        figures=tuple(_figures(layout.title, paragraphs, key_points)),
+        quotes=tuple(quotes),
+        source=source_of(fields),
+        published=fields.get("published") or fields.get("date") or None,
+        tags=parse_tags(fields.get("tags", "")),
+        extra={k: v for k, v in fields.items() if k not in KNOWN_KEYS},
+    )
