@@ -1,0 +1,118 @@
+"""Peak RSS of a process holding 10,000 subscriptions and 1,000 briefings.
+
+The parent prepares a database (1,000 generated briefings loaded, then 10,000 Telegram
+subscriptions and one queued broadcast). A fresh child process then opens Core on it, loads
+the library, runs a few commands and one full delivery pass (DeliveryWorker.run_once with
+an in-process sender that renders each Telegram message and reports it sent — no network),
+and prints its peak RSS: VmHWM from /proc/self/status (clean across fork+exec), beside
+ru_maxrss (which on Linux starts at the parent's RSS, so it is only clean when the parent
+is small). A second child that only imports the bot (with
+python-telegram-bot and discord.py, as the service does) is the baseline. Goal to compare with: under 150 MB.
+
+    .venv/bin/python -m bench.memory
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    ROOT, generate_briefings, header, hwm_rss_mb, open_core, peak_rss_mb, queue_one_broadcast, run, table, temp_dir,
+    temp_settings, unlimited, write_subscriptions,
+)
+
+BRIEFINGS = 1000
+SUBSCRIPTIONS = 10_000
+
+
+async def prepare(folder: Path) -> None:
+    settings = temp_settings(folder)
+    generate_briefings(settings.content_dir, BRIEFINGS)
+    async with open_core(settings) as core:
+        report = await core.reload()  # before the subscriptions: no briefing alerts fan out
+        assert len(report.added) == BRIEFINGS, report.summary_line()
+        await write_subscriptions(core, "telegram", range(1, SUBSCRIPTIONS + 1))
+        assert await queue_one_broadcast(core) == SUBSCRIPTIONS
+
+
+class RenderingSender:
+    """Does what TelegramSender does before the network: render every part; then 'sent'."""
+
+    platform = "telegram"
+
+    async def deliver(self, chat_id: int, thread_id: int, reply: Any) -> Any:
+        from bot.alerts.outcome import SENT
+        from bot.frontends.on_telegram.render import render_messages
+
+        render_messages(reply)
+        await asyncio.sleep(0)
+        return SENT
+
+
+async def child_work(folder: Path) -> dict[str, Any]:
+    from bot.alerts.worker import DeliveryWorker
+    from bot.commands import Caller, build_router
+
+    settings = temp_settings(folder)
+    async with open_core(settings) as core:
+        entries = await core.library.entries()
+        router = build_router(core)
+        caller = Caller(platform="telegram", chat_id=1, user_id=1)
+        for name, args in (("summary", ""), ("figures", ""), ("search", "Belgorod"), ("briefings", ""),
+                           ("quotes", ""), ("keypoints", "")):
+            assert (await router.dispatch(caller, name, args)).ok, name
+        worker = DeliveryWorker(core, {"telegram": RenderingSender()}, unlimited("telegram"),
+                                concurrency={"telegram": settings.telegram_concurrency})
+        delivered = await worker.run_once()
+        await worker.release()
+    return {"briefings": len(entries), "delivered": delivered, "peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
+
+
+def child(mode: str, folder: str) -> None:
+    # Both children import what the service imports (python-telegram-bot, discord.py, ...).
+    import bot.alerts.worker  # noqa: F401
+    import bot.frontends.on_discord.app  # noqa: F401
+    import bot.frontends.on_telegram.app  # noqa: F401
+    import bot.service  # noqa: F401
+
+    if mode == "baseline":
+        result: dict[str, Any] = {"peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
+    else:
+        result = asyncio.run(child_work(Path(folder)))
+    print(json.dumps(result))
+
+
+def in_child(mode: str, folder: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "bench.memory", "--child", mode, str(folder)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+async def main() -> list[list[Any]]:
+    header(f"peak RSS: {SUBSCRIPTIONS:,} subscriptions + {BRIEFINGS:,} briefings (fresh child process)")
+    with temp_dir() as tmp:
+        await prepare(tmp)
+        db_mb = sum(p.stat().st_size for p in (tmp / "data").iterdir()) / 1e6
+        base = await asyncio.to_thread(in_child, "baseline", tmp)
+        work = await asyncio.to_thread(in_child, "work", tmp)
+    key = "hwm_mb" if work.get("hwm_mb") is not None else "peak_mb"
+    rows = [["python + bot and front-end imports (baseline)", base[key], base["peak_mb"], "-", "-"],
+            ["Core + library + commands + one delivery pass", work[key], work["peak_mb"], work["briefings"],
+             work["delivered"]],
+            ["difference", work[key] - base[key], "", "", ""]]
+    table(["process", "peak RSS MB (VmHWM)", "ru_maxrss MB", "briefings", "deliveries"], rows)
+    print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 150 MB")
+    print("(ru_maxrss of a child includes its parent's RSS at fork on Linux; VmHWM is this process image only)")
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+    else:
+        run(main)
