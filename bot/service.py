@@ -23,8 +23,13 @@ class StartupError(Exception):
     """A front-end could not start (bad token, unreachable server); the message says which."""
 
 
+PAID_BROADCAST_PER_SECOND = 1000.0
+
+
 def telegram_limits(s: Settings) -> Limits:
-    return Limits(s.telegram_per_second, s.telegram_private_per_second, s.telegram_group_per_minute)
+    """Telegram's limits; paid broadcasts (allow_paid_broadcast, billed in Stars) lift the overall one."""
+    overall = max(s.telegram_per_second, PAID_BROADCAST_PER_SECOND) if s.telegram_paid_broadcast else s.telegram_per_second
+    return Limits(overall, s.telegram_private_per_second, s.telegram_group_per_minute)
 
 
 def discord_limits(s: Settings) -> Limits:

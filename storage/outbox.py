@@ -126,7 +126,9 @@ class OutboxRepository:
         payloads: dict[int, dict] = {}
         out = []
         for row in rows:
-            payload = payloads.setdefault(row[1], json.loads(row[8]))
+            payload = payloads.get(row[1])
+            if payload is None:  # one alert fans out to many rows: decode it once
+                payload = payloads[row[1]] = json.loads(row[8])
             out.append(Delivery(row[0], row[1], row[2] + 1, row[3], row[4], row[5], row[6], row[7], payload))
         return out
 
