@@ -157,3 +157,16 @@ async def test_reload_from_another_process_is_noticed(router, core, content_dir,
     subprocess.run([sys.executable, "-m", "bot", "reload"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
     _, text = await ask(router, USER, "/briefings")
     assert "Quake Hits Region" in text
+
+
+async def test_a_failing_command_answers_with_an_apology(core, caplog):
+    from bot.commands.router import Command, CommandRouter
+
+    async def broken(core, caller, args):
+        raise RuntimeError("database on fire")
+
+    router = CommandRouter(core, [Command("boom", "fails", "/boom", broken)])
+    reply = await router.dispatch(USER, "boom")
+    assert not reply.ok and reply_text(reply).startswith("Sorry")
+    assert "database on fire" not in reply_text(reply)
+    assert any("command /boom failed" in r.getMessage() for r in caplog.records)

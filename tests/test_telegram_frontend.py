@@ -315,3 +315,36 @@ async def test_a_storm_of_429s_loses_nothing(telegram, fake, core):
     assert fake.too_many_requests == 25
     counts = [sum(1 for m in fake.sent if m["chat_id"] == c) for c in chats]
     assert counts == [1] * len(chats)
+
+
+async def test_rejected_markup_is_resent_as_plain_text(telegram, fake):
+    fake.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0", chat_id=READER)
+    [reply] = await say(fake, READER, READER, "/summary")
+    assert reply.get("parse_mode") is None and "<b>" not in reply["raw_text"]
+    assert reply["text"].startswith("Ukrainian Offensive Pushes Deep")
+
+
+async def test_unreachable_server_is_one_clear_error(core):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe is closed
+    core.settings = replace(core.settings, telegram_token="123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            telegram_api_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(StartupError, match="cannot reach the Telegram Bot API"):
+        await start_frontends(core)
+
+
+def test_error_classification():
+    from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+    from bot.frontends.on_telegram.sender import classify
+
+    assert classify(BadRequest("Chat not found")).status == "gone"
+    assert classify(BadRequest("Message text is empty")).status == "failed"
+    assert classify(Forbidden("Forbidden: bot was blocked by the user")).status == "gone"
+    assert classify(ChatMigrated(-1009)).new_chat_id == -1009
+    assert classify(NetworkError("Bad Gateway")).status == "retry"
+    limited = classify(RetryAfter(7))
+    assert (limited.status, limited.retry_after, limited.rate_limited) == ("retry", 7.0, True)
