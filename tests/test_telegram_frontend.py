@@ -348,3 +348,14 @@ def test_error_classification():
     assert classify(NetworkError("Bad Gateway")).status == "retry"
     limited = classify(RetryAfter(7))
     assert (limited.status, limited.retry_after, limited.rate_limited) == ("retry", 7.0, True)
+
+
+async def test_a_flood_from_one_chat_does_not_starve_another(telegram, fake):
+    for i in range(30):
+        fake.user_message(READER, READER, "/keypoints")
+    fake.user_message(MEMBER, MEMBER, "/start")
+    await fake.wait_sent(30, chat_id=READER)
+    order = [m["chat_id"] for m in fake.sent]
+    # One chat at a time would answer the other chat last; per-chat ordering answers it early.
+    assert order.index(MEMBER) < 10
+    assert all("Key developments" in m["text"] for m in fake.sent_to(READER))
