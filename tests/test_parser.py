@@ -185,3 +185,10 @@ def test_too_large() -> None:
     raw = b"Title\n\n" + b"word " * (MAX_BYTES // 5 + 1)
     with pytest.raises(BriefingError, match="large"):
         parse_briefing(raw, "big.txt")
+
+
+def test_dateline_is_not_part_of_the_lead():
+    text = "Quake Shakes City\n\nANKARA, Turkey (AP) — A strong quake shook the capital on Monday. Buildings swayed.\n"
+    assert parse_briefing(text, "q.txt").summary == "A strong quake shook the capital on Monday. Buildings swayed."
+    plain = "Markets Rally\n\nWASHINGTON -- Stocks rose sharply. Bonds fell.\n"
+    assert parse_briefing(plain, "m.txt").summary == "Stocks rose sharply. Bonds fell."

@@ -45,12 +45,18 @@ def _decode(raw: bytes | str) -> str:
     return text
 
 
+# "KYIV, Ukraine (AP) — " or "WASHINGTON -- ": where the story was filed, not part of the lead.
+_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,40})?(?:\s*\([A-Za-z.]{1,12}\))?\s*(?:—|–|--)\s*")
+
+
 def _summary(paragraphs: Iterable[str]) -> str:
     """The lead: the first two or three sentences of the body, within ~400 characters."""
     chosen: list[str] = []
     for paragraph in paragraphs:
         if not chosen and _BYLINE.match(paragraph) and len(paragraph.split()) <= 12:
             continue
+        if not chosen:
+            paragraph = _DATELINE.sub("", paragraph, count=1)
         for sentence in split_sentences(paragraph):
             length = sum(len(s) + 1 for s in chosen) + len(sentence)
             if chosen and (length > SUMMARY_CHARS or len(chosen) >= 3):
