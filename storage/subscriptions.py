@@ -50,10 +50,6 @@ class SubscriptionRepository:
         )
         return _subscription(row) if row else None
 
-    async def get_by_id(self, subscription_id: int) -> Subscription | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,))
-        return _subscription(row) if row else None
-
     async def upsert(
         self,
         platform: str,

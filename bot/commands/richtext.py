@@ -72,10 +72,6 @@ def para(*spans: Span | str) -> Paragraph:
     return Paragraph(tuple(Span(s) if isinstance(s, str) else s for s in spans))
 
 
-def heading(text: str) -> Heading:
-    return Heading((Span(text),))
-
-
 def bullets(items: Iterable[Iterable[Span | str] | str]) -> Bullets:
     out = []
     for item in items:
@@ -122,7 +118,3 @@ def reply_text(reply: Reply, show: Callable[[Span], str] = lambda s: s.text, bul
         else:
             parts.append("".join(map(show, block.spans)))
     return "\n\n".join(parts)
-
-
-def spans_text(spans: Iterable[Span]) -> str:
-    return "".join(s.text for s in spans)
