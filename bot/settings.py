@@ -21,7 +21,10 @@ def _ids(raw: Any) -> frozenset[int]:
         items = [str(x) for x in raw]
     else:
         items = [x for x in str(raw).replace(" ", "").split(",") if x]
-    return frozenset(int(x) for x in items)
+    try:
+        return frozenset(int(x) for x in items)
+    except ValueError:
+        raise ValueError(f"expected comma-separated numeric user ids, got {raw!r}") from None
 
 
 def _bool(raw: Any) -> bool:
@@ -154,5 +157,6 @@ def load_settings(
             values[attr] = convert(raw)
         except (TypeError, ValueError) as exc:
             shown = "***" if env_name in SECRET_ENV else exc
-            raise SettingError(f"{env_name} (from {source}) is invalid: {shown}") from None
+            where = "" if source == env_name else f" (from {source})"
+            raise SettingError(f"{env_name}{where} is invalid: {shown}") from None
     return Settings(**values)
