@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bot.alerts.compose import alert_reply
 from bot.alerts.limiter import RateLimiter
 from bot.alerts.outcome import Outcome, Sender
+from bot.commands.richtext import Reply
 from bot.core import Core
 from storage.outbox import Delivery
 
@@ -70,6 +71,7 @@ class DeliveryWorker:
         self.last_progress = time.time()
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
+        self._replies: dict[int, Reply] = {}
 
     async def run_once(self) -> int:
         """Send everything due now; returns how many deliveries were attempted.
@@ -144,11 +146,20 @@ class DeliveryWorker:
             if wait > 0:
                 await asyncio.sleep(wait)  # pacing under the platform's limits
         try:
-            outcome = await self.senders[d.platform].deliver(d.chat_id, d.thread_id, alert_reply(d.kind, d.payload))
+            outcome = await self.senders[d.platform].deliver(d.chat_id, d.thread_id, self._reply(d))
         except Exception as exc:  # a sender bug must not stall the queue
             log.exception("delivery %d to %s chat %s failed unexpectedly", d.id, d.platform, d.chat_id)
             outcome = Outcome("retry", f"{type(exc).__name__}: {exc}")
         await self._record(d, outcome, limiter)
+
+    def _reply(self, d: Delivery) -> Reply:
+        """One Reply object per alert, so a fan-out composes (and senders render) it once."""
+        reply = self._replies.get(d.alert_id)
+        if reply is None:
+            if len(self._replies) > 256:
+                self._replies.clear()
+            reply = self._replies[d.alert_id] = alert_reply(d.kind, d.payload)
+        return reply
 
     async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
         now = self.core.clock()

@@ -42,13 +42,26 @@ class TelegramSender:
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
         self.bot = bot
         self.paid_broadcast = paid_broadcast
+        self._cache: dict[int, tuple[Reply, list[tuple[str, str]]]] = {}
+
+    def _rendered(self, reply: Reply) -> list[tuple[str, str]]:
+        # A fan-out hands the same Reply object to every chat: render it once. The cache
+        # holds the Reply itself, so its id cannot be reused while the entry lives.
+        hit = self._cache.get(id(reply))
+        if hit is not None and hit[0] is reply:
+            return hit[1]
+        if len(self._cache) > 64:
+            self._cache.clear()
+        parts = render_messages(reply)
+        self._cache[id(reply)] = (reply, parts)
+        return parts
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Reply) -> Outcome:
         """Send an alert; every part of a long reply goes out, or the whole is retried."""
         return await self.send(chat_id, thread_id, reply, paid=self.paid_broadcast)
 
     async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False) -> Outcome:
-        for html, plain in render_messages(reply):
+        for html, plain in self._rendered(reply):
             outcome = await self._send_part(chat_id, thread_id or None, html, plain, paid)
             if outcome.status != "sent":
                 return outcome
