@@ -10,6 +10,7 @@ bodies (what the Bot API accepts for every method without files).
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -56,16 +57,17 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
         kwargs: dict = {}
         if request_data is not None:
-            files = request_data.multipart_data
-            if files:
+            if request_data.contains_files:
                 form = aiohttp.FormData()
                 for name, value in request_data.json_parameters.items():
                     form.add_field(name, value)
-                for name, (filename, content, mime) in files.items():
+                for name, (filename, content, mime) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mime)
                 kwargs["data"] = form
             else:
-                kwargs["data"] = request_data.json_payload
+                # One JSON document with nested objects as objects: the Bot API takes it, and it
+                # costs one encoding instead of one per parameter plus the envelope.
+                kwargs["data"] = json.dumps(request_data.parameters).encode()
                 kwargs["headers"] = {"Content-Type": "application/json"}
         try:
             async with self._session.request(method, url, timeout=timeout, **kwargs) as response:
