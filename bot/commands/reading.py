@@ -132,8 +132,7 @@ async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
     hits = await core.library.search(args)
     if not hits:
         return message(f"Nothing found for {' '.join(args)}.")
-    titles = {e.briefing.id: e.briefing.title for e in await core.library.entries()}
-    items = [[*marked(h.marked), italic(f" ({titles.get(h.briefing_id, h.briefing_id)})")] for h in hits]
+    items = [[*marked(h.marked), italic(f" ({title})")] for h, title in hits]
     return Reply((bullets(items),), title=f"Search: {' '.join(args)}")
 
 
