@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingError, load_settings
+from bot.settings import DEFAULTS_FILE, SettingError, load_settings
 
 
 def test_defaults_come_from_the_toml_file():
+    toml = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
     s = load_settings({})
     assert s.db_path == Path("data/bot.sqlite3") and s.content_dir == Path("content")
-    assert s.telegram_api_url == "https://api.telegram.org" and s.discord_api_url == "https://discord.com/api"
+    assert s.telegram_api_url == toml["telegram"]["api_url"] and s.discord_api_url == toml["discord"]["api_url"]
     assert s.telegram_per_second == 30 and not s.telegram_token
 
 
