@@ -1,8 +1,15 @@
-"""The SQLite database: one writer connection behind a lock, one reader, versioned migrations.
+"""The SQLite database: one writer connection behind a lock, a pool of readers, versioned migrations.
 
 aiosqlite runs each connection on its own thread and every task sharing a connection shares
 its transaction, so all writes go through `Database.transaction()`, which holds a lock from
-`BEGIN IMMEDIATE` to `COMMIT`. Reads use a second connection and never see half-done work.
+`BEGIN IMMEDIATE` to `COMMIT`. Writes that must answer with what they wrote read it back
+inside that transaction (`RETURNING`).
+
+Reads borrow a reader connection for one statement and give it back only once the statement
+is finished. In WAL mode a connection's snapshot lasts while any of its statements is open,
+so a reader shared by concurrent tasks could let one task's open cursor hold another task's
+read on an old snapshot (a row committed a moment ago would be missing). A borrowed reader
+has no statement of anyone else open: every read starts a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
+READERS = 4  # aiosqlite gives each connection a thread; a few cover concurrent commands
 
 
 def migration_files() -> list[tuple[int, str, str]]:
@@ -50,32 +58,50 @@ def split_statements(sql: str) -> list[str]:
 class Database:
     """Owns the connections. Open with `await Database.open(path)`, close with `await db.close()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
         self.path = path
         self._writer = writer
-        self._reader = reader
+        # PRAGMA data_version counts commits by *other* connections, per connection: it is
+        # only comparable from one connection, so it has its own (never borrowed).
+        self._watch, *readers = readers
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate_to: int | None = None) -> Database:
+    async def open(cls, path: Path | str, *, migrate_to: int | None = None, readers: int = READERS) -> Database:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
+        pool: list[aiosqlite.Connection] = []
         try:
             await writer.execute("PRAGMA journal_mode=WAL")
             await _migrate(writer, migrate_to)
-            reader = await _connect(path)
+            for _ in range(1 + max(1, readers)):
+                pool.append(await _connect(path))
         except BaseException:
-            await writer.close()
+            for conn in (*pool, writer):
+                await conn.close()
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, pool)
 
     async def close(self) -> None:
         # Waiting for the lock lets a transaction in flight finish instead of being cut off.
         async with self._write_lock:
-            await self._reader.close()
+            for reader in (self._watch, *self._readers):
+                await reader.close()
             await self._writer.close()
+
+    @asynccontextmanager
+    async def _borrow(self) -> AsyncIterator[aiosqlite.Connection]:
+        reader = await self._idle.get()
+        try:
+            yield reader
+        finally:
+            self._idle.put_nowait(reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -91,11 +117,11 @@ class Database:
                 await self._writer.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        async with self._reader.execute(sql, params) as cursor:
+        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        async with self._reader.execute(sql, params) as cursor:
+        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def scalar(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
@@ -104,7 +130,9 @@ class Database:
 
     async def data_version(self) -> int:
         """Changes whenever another connection (or process) commits: a cheap staleness check."""
-        return int(await self.scalar("PRAGMA data_version", default=0))
+        async with self._watch.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def schema_version(self) -> int:
         return int(await self.scalar("PRAGMA user_version", default=0))

@@ -73,18 +73,22 @@ class SubscriptionRepository:
             ) as cursor:
                 before = await cursor.fetchone()
             started = before is None or not before[0]
-            await conn.execute(
+            # RETURNING reads the row inside this transaction: a read after the commit could
+            # run on an older snapshot and miss it.
+            async with conn.execute(
                 "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, digest_time, timezone, keywords, "
                 "active, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT(platform, chat_id, thread_id) DO UPDATE SET mode = excluded.mode, "
                 "digest_time = excluded.digest_time, timezone = excluded.timezone, keywords = excluded.keywords, "
                 "active = 1, inactive_reason = NULL, updated_at = excluded.updated_at, "
-                "started_at = CASE WHEN subscriptions.active THEN subscriptions.started_at ELSE excluded.started_at END",
+                "started_at = CASE WHEN subscriptions.active THEN subscriptions.started_at ELSE excluded.started_at END "
+                f"RETURNING {_COLUMNS}",
                 (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now),
-            )
-        sub = await self.get(platform, chat_id, thread_id)
-        assert sub is not None
-        return sub, started
+            ) as cursor:
+                row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("the subscription upsert returned no row")
+        return _subscription(row), started
 
     async def remove(self, platform: str, chat_id: int, thread_id: int = 0) -> bool:
         async with self.db.transaction() as conn:
