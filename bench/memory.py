@@ -46,7 +46,7 @@ class RenderingSender:
     platform = "telegram"
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Any) -> Any:
-        from bot.alerts.outcome import SENT
+        from bot.outcome import SENT
         from bot.frontends.on_telegram.render import render_messages
 
         render_messages(reply)

@@ -33,7 +33,7 @@ async def _with_core(settings: Settings, work, *, load: bool = True) -> int:
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.commands import build_router
+    from bot.commands.catalog import build_router
     from bot.frontends.console import run_console
 
     async def work(core) -> int:
@@ -43,8 +43,9 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.commands import build_router, reply_text
+    from bot.commands.catalog import build_router
     from bot.frontends.console import CONSOLE_CALLER
+    from bot.reply import reply_text
 
     text = " ".join(args.command).strip()
     if not text.startswith("/"):

@@ -13,21 +13,20 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
-
-import aiosqlite
+from typing import Callable
 
 from bot.briefing.model import Briefing, BriefingError
 from bot.briefing.parser import MAX_BYTES, parse_briefing
-from storage import BriefingRepository, Database
-from storage.briefings import save_version
+from storage import BriefingRepository
+from storage.briefings import NewVersion
+from storage.outbox import NewAlert
 
 log = logging.getLogger(__name__)
 
 CONTENT_SUFFIXES = (".txt", ".md", ".markdown")
 
-# Called inside the reload transaction for each added (old None) or changed briefing.
-ChangeHook = Callable[[aiosqlite.Connection, Briefing | None, Briefing, float], Awaitable[None]]
+# What to announce for each added (old None) or changed briefing; pure, no I/O.
+ChangeHook = Callable[[Briefing | None, Briefing], NewAlert | None]
 
 
 @dataclass
@@ -70,8 +69,7 @@ def parse_file(path: Path) -> Briefing:
 
 
 class ContentLoader:
-    def __init__(self, db: Database, repo: BriefingRepository, folder: Path, on_change: ChangeHook | None = None):
-        self.db = db
+    def __init__(self, repo: BriefingRepository, folder: Path, on_change: ChangeHook | None = None):
         self.repo = repo
         self.folder = folder
         self.on_change = on_change
@@ -93,26 +91,22 @@ class ContentLoader:
         return report
 
     async def _apply(self, parsed: list[tuple[Briefing, str, str]], report: ReloadReport, now: float) -> None:
-        async with self.db.transaction() as conn:
-            for briefing, raw_hash, source in parsed:
-                version_id, previous = await save_version(
-                    conn,
-                    briefing_id=briefing.id,
-                    data=briefing.to_json(),
-                    content_hash=briefing.content_hash(),
-                    file_hash=raw_hash,
-                    source_path=source,
-                    sentences=briefing.sentences(),
-                    now=now,
-                )
-                if version_id == 0:
-                    report.unchanged.append(briefing.id)
-                    continue
-                old = Briefing.from_json(previous) if previous else None
-                (report.changed if old else report.added).append(briefing.id)
-                if self.on_change is not None:
-                    await self.on_change(conn, old, briefing, now)
+        by_id = {briefing.id: briefing for briefing, _, _ in parsed}
+        versions = [
+            NewVersion(b.id, b.to_json(), b.content_hash(), raw_hash, source, b.sentences())
+            for b, raw_hash, source in parsed
+        ]
 
+        def announce(previous: dict | None, version: NewVersion) -> NewAlert | None:
+            if self.on_change is None:
+                return None
+            old = Briefing.from_json(previous) if previous is not None else None
+            return self.on_change(old, by_id[version.briefing_id])
+
+        for briefing_id, outcome in await self.repo.publish(versions, now, announce):
+            {"added": report.added, "changed": report.changed, "unchanged": report.unchanged}[outcome].append(
+                briefing_id
+            )
 
 
 def _scan(

@@ -1,6 +1,8 @@
 """The service's shared parts, built once from settings: storage, the library, the content loader.
 
-Front-ends, commands and alert jobs all receive one `Core`; nothing else opens the database.
+Commands, alert jobs and front-ends all receive one `Core`. It owns the database: the other
+layers use its repositories and operations, and front-ends only its operations (a chat
+blocked the bot, a chat moved), which the delivery worker shares.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.alerts.queue import queue_briefing_alert
+from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
@@ -25,7 +27,6 @@ Clock = Callable[[], float]
 @dataclass
 class Core:
     settings: Settings
-    db: Database
     briefings: BriefingRepository
     library: Library
     subscriptions: SubscriptionRepository
@@ -33,14 +34,10 @@ class Core:
     audit: AuditRepository
     state: StateRepository
     loader: ContentLoader
+    _db: Database
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
     on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
-
-    def queued(self) -> None:
-        """Something was added to the outbox: let the delivery job know without waiting."""
-        if self.on_queued is not None:
-            self.on_queued()
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
@@ -48,19 +45,25 @@ class Core:
         briefings = BriefingRepository(db)
         return cls(
             settings=settings,
-            db=db,
             briefings=briefings,
             library=Library(briefings),
             subscriptions=SubscriptionRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             state=StateRepository(db),
-            loader=ContentLoader(db, briefings, settings.content_dir, on_change=queue_briefing_alert),
+            loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert),
+            _db=db,
             clock=clock,
+            started_at=clock(),
         )
 
     async def close(self) -> None:
-        await self.db.close()
+        await self._db.close()
+
+    def queued(self) -> None:
+        """Something was added to the outbox: let the delivery job know without waiting."""
+        if self.on_queued is not None:
+            self.on_queued()
 
     async def reload(self) -> ReloadReport:
         report = await self.loader.reload(self.clock())
@@ -75,3 +78,31 @@ class Core:
         if await self.briefings.count() == 0:
             return await self.reload()
         return None
+
+    async def broadcast(self, text: str, author: str) -> int:
+        """An operator's announcement to every active subscription; returns how many are queued."""
+        queued = await self.outbox.enqueue(broadcast_alert(text, author, self.clock()), self.clock(), everyone=True)
+        self.queued()
+        return queued
+
+    async def chat_gone(self, platform: str, chat_id: int, reason: str) -> int:
+        """The bot was blocked, kicked or the chat deleted: its subscriptions become inactive (kept,
+        so a new /subscribe revives them). Returns how many changed."""
+        changed = await self.subscriptions.deactivate_chat(platform, chat_id, reason[:200], self.clock())
+        if changed:
+            log.info("%s chat %s is gone (%s): %d subscription(s) made inactive", platform, chat_id, reason, changed)
+        return changed
+
+    async def chat_moved(self, platform: str, old_chat_id: int, new_chat_id: int) -> int:
+        """A chat got a new id (a Telegram group upgraded to a supergroup): its subscriptions follow."""
+        moved = await self.subscriptions.move_chat(platform, old_chat_id, new_chat_id, self.clock())
+        if moved:
+            log.info("%s chat %s became %s; %d subscription(s) followed", platform, old_chat_id, new_chat_id, moved)
+        return moved
+
+    async def recall(self, key: str) -> str | None:
+        """A small piece of service state kept across restarts."""
+        return await self.state.get(key)
+
+    async def remember(self, key: str, value: str) -> None:
+        await self.state.set(key, value)

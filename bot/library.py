@@ -37,7 +37,7 @@ class Library:
         return self._entries
 
     async def find(self, ref: str | None) -> Entry | None:
-        """The newest briefing for None; else by exact id, then by a unique id prefix or title word."""
+        """The newest briefing for None; else by exact id, then by a unique id prefix."""
         entries = await self.entries()
         if not entries:
             return None
@@ -62,7 +62,7 @@ class Library:
         # data_version moves with every commit (the outbox commits constantly during a
         # fan-out); the fingerprint moves only when briefings change, and only new versions
         # are read and decoded.
-        version = await self.repo.db.data_version()
+        version = await self.repo.data_version()
         if version == self._seen_version:
             return
         async with self._lock:

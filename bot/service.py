@@ -10,17 +10,14 @@ from contextlib import suppress
 from bot.alerts.jobs import AlertJobs
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
-from bot.commands import build_router
+from bot.commands.catalog import build_router
 from bot.core import Core
+from bot.errors import StartupError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 8.0  # SIGTERM must end the process within 10 s
-
-
-class StartupError(Exception):
-    """A front-end could not start (bad token, unreachable server); the message says which."""
 
 
 PAID_BROADCAST_PER_SECOND = 1000.0

@@ -128,11 +128,6 @@ class Settings:
         }
         return f"Settings({shown})"
 
-    def admin_ids(self, platform: str) -> frozenset[int]:
-        return {"telegram": self.telegram_admin_ids, "discord": self.discord_admin_ids}.get(
-            platform, frozenset()
-        )
-
 
 def load_settings(
     environ: Mapping[str, str] | None = None, defaults_file: Path | None = None

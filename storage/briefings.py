@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Literal, Sequence
 
 import aiosqlite
 
 from storage.database import Database
+from storage.outbox import NewAlert, enqueue_alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +33,48 @@ class SearchHit:
     marked: str  # the sentence with each match between \x02 and \x03
 
 
-class BriefingRepository:
-    """Reads go through the database's reader; writes take the transaction's connection."""
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A parsed briefing to store as its current version."""
 
+    briefing_id: str
+    data: dict
+    content_hash: str
+    file_hash: str
+    source_path: str | None
+    sentences: list[str]
+
+
+Published = Literal["added", "changed", "unchanged"]
+# What to announce for a stored version, given the previous current version's data (None
+# for a new briefing); called inside the publishing transaction, so it must not do I/O.
+Announce = Callable[[dict | None, NewVersion], NewAlert | None]
+
+
+class BriefingRepository:
     def __init__(self, db: Database):
         self.db = db
+
+    async def publish(
+        self, versions: Sequence[NewVersion], now: float, announce: Announce | None = None
+    ) -> list[tuple[str, Published]]:
+        """Store every version and the alerts they call for in one transaction: all or none."""
+        results: list[tuple[str, Published]] = []
+        async with self.db.transaction() as conn:
+            for version in versions:
+                version_id, previous = await save_version(conn, version, now)
+                if version_id == 0:
+                    results.append((version.briefing_id, "unchanged"))
+                    continue
+                results.append((version.briefing_id, "changed" if previous is not None else "added"))
+                alert = announce(previous, version) if announce is not None else None
+                if alert is not None:
+                    await enqueue_alert(conn, alert, now)
+        return results
+
+    async def data_version(self) -> int:
+        """Moves with every commit by any connection or process: a cheap staleness check."""
+        return await self.db.data_version()
 
     async def file_hashes(self) -> dict[str, tuple[str, str]]:
         """source_path -> (briefing id, file hash of its current version)."""
@@ -109,17 +147,7 @@ class BriefingRepository:
         return int(await self.db.scalar("SELECT COUNT(*) FROM briefings", default=0))
 
 
-async def save_version(
-    conn: aiosqlite.Connection,
-    *,
-    briefing_id: str,
-    data: dict,
-    content_hash: str,
-    file_hash: str,
-    source_path: str | None,
-    sentences: list[str],
-    now: float,
-) -> tuple[int, dict | None]:
+async def save_version(conn: aiosqlite.Connection, v: NewVersion, now: float) -> tuple[int, dict | None]:
     """Store a new current version (inside the caller's transaction).
 
     Returns (version id, the previous current version's data or None). When the content hash
@@ -129,28 +157,28 @@ async def save_version(
     async with conn.execute(
         "SELECT v.id, v.content_hash, v.data FROM briefings b JOIN briefing_versions v "
         "ON v.id = b.current_version WHERE b.id = ?",
-        (briefing_id,),
+        (v.briefing_id,),
     ) as cursor:
         current = await cursor.fetchone()
-    if current is not None and current[1] == content_hash:
-        await conn.execute("UPDATE briefing_versions SET file_hash = ? WHERE id = ?", (file_hash, current[0]))
-        await conn.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (source_path, briefing_id))
+    if current is not None and current[1] == v.content_hash:
+        await conn.execute("UPDATE briefing_versions SET file_hash = ? WHERE id = ?", (v.file_hash, current[0]))
+        await conn.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (v.source_path, v.briefing_id))
         return 0, json.loads(current[2])
     await conn.execute(
         "INSERT INTO briefings (id, source_path, published, first_loaded_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
         "source_path = excluded.source_path, published = excluded.published, updated_at = excluded.updated_at",
-        (briefing_id, source_path, data.get("published"), now, now),
+        (v.briefing_id, v.source_path, v.data.get("published"), now, now),
     )
     cursor = await conn.execute(
         "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?)",
-        (briefing_id, content_hash, file_hash, json.dumps(data, ensure_ascii=False), now),
+        (v.briefing_id, v.content_hash, v.file_hash, json.dumps(v.data, ensure_ascii=False), now),
     )
-    version_id = cursor.lastrowid
-    await conn.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, briefing_id))
-    await conn.execute("DELETE FROM sentences WHERE briefing_id = ?", (briefing_id,))
+    version_id = cursor.lastrowid or 0
+    await conn.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, v.briefing_id))
+    await conn.execute("DELETE FROM sentences WHERE briefing_id = ?", (v.briefing_id,))
     await conn.executemany(
-        "INSERT INTO sentences (briefing_id, text) VALUES (?, ?)", [(briefing_id, s) for s in sentences]
+        "INSERT INTO sentences (briefing_id, text) VALUES (?, ?)", [(v.briefing_id, s) for s in v.sentences]
     )
     previous = json.loads(current[2]) if current is not None else None
     return version_id, previous

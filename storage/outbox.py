@@ -47,15 +47,22 @@ def keywords_match(keywords: Sequence[str], text: str) -> bool:
     return any(k.lower() in words or (" " in k and k.lower() in text.lower()) for k in keywords)
 
 
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to store: ``dedup_key`` is unique, so the same content never alerts twice."""
+
+    kind: str
+    dedup_key: str
+    payload: dict[str, Any]
+    search_text: str = ""
+    briefing_id: str | None = None
+
+
 async def enqueue_alert(
     conn: aiosqlite.Connection,
-    *,
-    kind: str,
-    dedup_key: str,
-    payload: dict[str, Any],
-    search_text: str,
+    alert: NewAlert,
     now: float,
-    briefing_id: str | None = None,
+    *,
     subscription_ids: Sequence[int] | None = None,
     everyone: bool = False,
 ) -> int:
@@ -70,7 +77,8 @@ async def enqueue_alert(
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (kind, briefing_id, dedup_key, json.dumps(payload, ensure_ascii=False), search_text, now),
+        (alert.kind, alert.briefing_id, alert.dedup_key, json.dumps(alert.payload, ensure_ascii=False),
+         alert.search_text, now),
     )
     if cursor.rowcount == 0:
         return 0
@@ -87,7 +95,7 @@ async def enqueue_alert(
             (now,),
         ) as rows:
             async for sub_id, keywords in rows:
-                if keywords == "[]" or keywords_match(json.loads(keywords), search_text):
+                if keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text):
                     targets.append(sub_id)
     await conn.executemany(
         "INSERT OR IGNORE INTO deliveries (alert_id, subscription_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
@@ -99,6 +107,20 @@ async def enqueue_alert(
 class OutboxRepository:
     def __init__(self, db: Database):
         self.db = db
+
+    async def enqueue(self, alert: NewAlert, now: float, *, everyone: bool = False) -> int:
+        """Store an alert for the matching instant subscriptions (or ``everyone`` active)."""
+        async with self.db.transaction() as conn:
+            return await enqueue_alert(conn, alert, now, everyone=everyone)
+
+    async def queue_digest(self, subscription_id: int, day: str, alert: NewAlert, now: float) -> int:
+        """A subscription's digest for a local day, and the note that it is queued, together."""
+        async with self.db.transaction() as conn:
+            queued = await enqueue_alert(conn, alert, now, subscription_ids=[subscription_id])
+            await conn.execute(
+                "UPDATE subscriptions SET last_digest_date = ? WHERE id = ?", (day, subscription_id)
+            )
+            return queued
 
     async def release_in_flight(self) -> int:
         """At start: rows a previous process claimed but never finished go back to pending."""

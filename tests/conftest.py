@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,3 +43,9 @@ async def core(settings: Settings):
         yield core
     finally:
         await core.close()
+
+
+def query(core, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows from the core's database file, read by a separate connection (as another process would)."""
+    with sqlite3.connect(core.settings.db_path) as conn:
+        return conn.execute(sql, params).fetchall()

@@ -8,14 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import query
 from bot.alerts.compose import alert_reply
 from bot.alerts.digest import due_digest
 from bot.alerts.jobs import queue_due_digests
 from bot.alerts.limiter import Limits, RateLimiter
-from bot.alerts.outcome import SENT, Outcome
+from bot.outcome import SENT, Outcome
 from bot.alerts.worker import DeliveryWorker
-from bot.commands import Caller, build_router, reply_text
-from bot.commands.richtext import Reply
+from bot.commands.catalog import build_router
+from bot.commands.context import Caller
+from bot.reply import reply_text
+from bot.reply import Reply
 
 BODY = """Storm Brings Floods to the Coast
 
@@ -120,7 +123,7 @@ async def test_retries_then_success_and_permanent_errors(setup, core):
         clock[0] += 1000
     assert sorted(chat for chat, _ in sender.sent) == [1, 3]
     assert not (await core.subscriptions.get("telegram", 2)).active
-    rows = await core.db.fetchall("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status")
+    rows = query(core, "SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status")
     assert [tuple(r) for r in rows] == [("failed", 1), ("sent", 2)]
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Caller, build_router, reply_text
-from bot.commands.richtext import Bullets
+from tests.conftest import query
+from bot.commands.catalog import build_router
+from bot.commands.context import Caller
+from bot.reply import reply_text
+from bot.reply import Bullets
 
 USER = Caller(platform="telegram", chat_id=100, user_id=100, can_manage=True)
 OPERATOR = Caller(platform="telegram", chat_id=42, user_id=42, is_operator=True, can_manage=True)
-MEMBER = Caller(platform="telegram", chat_id=-500, user_id=7, chat_kind="group")
+MEMBER = Caller(platform="telegram", chat_id=-500, user_id=7)
 
 
 @pytest.fixture
@@ -135,7 +138,7 @@ async def test_broadcast_queues_for_every_active_subscription(router, core):
     await ask(router, Caller(platform="discord", chat_id=9, user_id=9, can_manage=True), "/subscribe daily 07:00")
     _, text = await ask(router, OPERATOR, "/broadcast Maintenance at 18:00 \"tonight\"")
     assert "queued for 2 subscriptions" in text
-    payloads = await core.db.fetchall("SELECT payload FROM alerts WHERE kind = 'broadcast'")
+    payloads = query(core, "SELECT payload FROM alerts WHERE kind = 'broadcast'")
     assert '"tonight"' in payloads[0][0].replace('\\"', '"')
 
 

@@ -13,12 +13,12 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.commands import build_router
-from bot.commands.richtext import Reply, Span, bold, bullets, code, italic, link, para
+from bot.commands.catalog import build_router
+from bot.reply import Reply, Span, bold, bullets, code, italic, link, para
 from bot.frontends.on_discord.app import DiscordFrontend
 from bot.frontends.on_discord.render import escape, render, span_markdown
 from bot.frontends.on_discord.sender import classify
-from bot.service import StartupError
+from bot.errors import StartupError
 from tests.fakes.discord_api import FakeDiscord, pinged
 from tests.fakes.discord_validation import validate_message
 

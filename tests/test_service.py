@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import Caller, build_router
+from bot.commands.catalog import build_router
+from bot.commands.context import Caller
 from bot.core import Core
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegram

@@ -11,7 +11,7 @@ import pytest
 
 from bot.briefing.model import Briefing
 from storage import BriefingRepository, Database, SubscriptionRepository
-from storage.briefings import save_version
+from storage.briefings import NewVersion, save_version
 from storage.database import migration_files
 
 
@@ -22,8 +22,7 @@ def _briefing(bid: str, title: str, summary: str = "Lead sentence.") -> Briefing
 async def _save(db: Database, b: Briefing, file_hash: str = "f") -> tuple[int, dict | None]:
     async with db.transaction() as conn:
         return await save_version(
-            conn, briefing_id=b.id, data=b.to_json(), content_hash=b.content_hash(), file_hash=file_hash,
-            source_path=f"{b.id}.txt", sentences=b.sentences(), now=1.0,
+            conn, NewVersion(b.id, b.to_json(), b.content_hash(), file_hash, f"{b.id}.txt", b.sentences()), 1.0
         )
 
 
@@ -97,10 +96,7 @@ async def test_failed_transaction_leaves_nothing(tmp_path: Path):
     try:
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:
-                await save_version(
-                    conn, briefing_id="x", data=_briefing("x", "X").to_json(), content_hash="h", file_hash="f",
-                    source_path=None, sentences=["s"], now=1.0,
-                )
+                await save_version(conn, NewVersion("x", _briefing("x", "X").to_json(), "h", "f", None, ["s"]), 1.0)
                 raise RuntimeError("boom")
         assert await db.scalar("SELECT COUNT(*) FROM briefings") == 0
         assert await db.scalar("SELECT COUNT(*) FROM sentences") == 0

@@ -6,11 +6,13 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import query
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
-from bot.commands import build_router
+from bot.commands.catalog import build_router
 from bot.frontends.on_telegram.app import TelegramFrontend
-from bot.service import StartupError, start_frontends, stop_all
+from bot.errors import StartupError
+from bot.service import start_frontends, stop_all
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -130,7 +132,7 @@ async def test_edited_command_is_not_run_again(telegram, fake, core):
     fake.edit_message(ADMIN, ADMIN, message_id, "/broadcast hello again")
     [marker] = await say(fake, ADMIN, ADMIN, "/start")
     assert "/summary" in marker["text"]
-    assert len(await core.db.fetchall("SELECT id FROM alerts WHERE kind = 'broadcast'")) == 1
+    assert len(query(core, "SELECT id FROM alerts WHERE kind = 'broadcast'")) == 1
 
 
 async def test_forum_topic_reply_stays_in_the_topic(telegram, fake):
@@ -359,3 +361,20 @@ async def test_a_flood_from_one_chat_does_not_starve_another(telegram, fake):
     # One chat at a time would answer the other chat last; per-chat ordering answers it early.
     assert order.index(MEMBER) < 10
     assert all("Key developments" in m["text"] for m in fake.sent_to(READER))
+
+
+async def test_many_concurrent_subscribes_are_each_confirmed(telegram, fake):
+    """Every reply reflects its own write, however many handlers read at once."""
+    chats = range(10_000, 10_400)
+    for chat in chats:
+        fake.add_user(chat, f"reader{chat}")
+        fake.add_chat(chat, "private")
+        fake.user_message(chat, chat, "/subscribe")
+    await fake.wait_for(lambda f: all(f.sent_to(c) for c in chats), timeout=60)
+    for chat in chats:
+        fake.user_message(chat, chat, "/subscription")
+    await fake.wait_for(lambda f: all(len(f.sent_to(c)) >= 2 for c in chats), timeout=60)
+    for chat in chats:
+        confirm, shown = fake.sent_to(chat)[:2]
+        assert "Subscribed." in confirm["text"], confirm["text"]
+        assert "Delivery: every alert as it happens" in shown["text"], shown["text"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.richtext import Reply, bold, bullets, italic, para
+from bot.reply import Reply, bold, bullets, italic, para
 
 FOOTER = italic("/summary for the full briefing · /unsubscribe to stop these alerts")
 

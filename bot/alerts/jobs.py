@@ -17,7 +17,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.alerts.digest import due_digest, previous_instant
 from bot.alerts.worker import DeliveryWorker
 from bot.core import Core
-from storage.outbox import enqueue_alert, keywords_match
+from bot.announcements import digest_alert
+from storage.outbox import keywords_match
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +121,8 @@ async def queue_due_digests(core: Core, now: datetime) -> int:
             if keywords_match(sub.keywords, text):
                 items.append({"kind": kind, **payload})
         newest = await core.library.find(None)
-        payload = {"date": day, "items": items, "current_title": newest.briefing.title if newest else None}
-        async with core.db.transaction() as conn:
-            await enqueue_alert(
-                conn, kind="digest", dedup_key=f"digest:{sub.id}:{day}", payload=payload,
-                search_text="", now=core.clock(), subscription_ids=[sub.id],
-            )
-            await conn.execute("UPDATE subscriptions SET last_digest_date = ? WHERE id = ?", (day, sub.id))
+        alert = digest_alert(sub.id, day, items, newest.briefing.title if newest else None)
+        await core.outbox.queue_digest(sub.id, day, alert, core.clock())
         queued += 1
     if queued:
         core.queued()

@@ -21,7 +21,6 @@ class Limits:
     per_second: float  # overall; 0 = unlimited
     private_per_second: float = 0.0  # Telegram private chats (positive ids); 0 = unlimited
     group_per_minute: float = 0.0  # Telegram groups and channels (negative ids); 0 = unlimited
-    channel_per_second: float = 0.0  # Discord channels; 0 = unlimited
 
 
 @dataclass
@@ -33,8 +32,6 @@ class RateLimiter:
 
     def _chat_interval(self, chat_id: int) -> float:
         lim = self.limits
-        if lim.channel_per_second:
-            return 1.0 / (lim.channel_per_second * SAFETY)
         if chat_id < 0 and lim.group_per_minute:
             return 60.0 / (lim.group_per_minute * SAFETY)
         if chat_id > 0 and lim.private_per_second:

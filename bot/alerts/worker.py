@@ -15,12 +15,13 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.alerts.compose import alert_reply
 from bot.alerts.limiter import RateLimiter
-from bot.alerts.outcome import Outcome, Sender
-from bot.commands.richtext import Reply
 from bot.core import Core
+from bot.outcome import Outcome
+from bot.reply import Reply
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,14 @@ MAX_ATTEMPTS = 10  # for errors other than rate limits, which are always waited 
 MAX_BACKOFF = 900.0
 DEFER_OVER = 1.0  # a chat busier than this many seconds ahead waits in the outbox, not in a task
 FLUSH_EVERY = 32
+
+
+class Sender(Protocol):
+    """A front-end's way to deliver an alert to one chat (or thread)."""
+
+    platform: str
+
+    async def deliver(self, chat_id: int, thread_id: int, reply: Reply) -> Outcome: ...
 
 
 def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
@@ -68,7 +77,7 @@ class DeliveryWorker:
         self.batch_size = batch_size or 4 * sum(max(1, self.concurrency.get(p, 16)) for p in senders)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.has_lease = False
-        self.last_progress = time.time()
+        self.last_progress = core.clock()  # on the core's clock, which the watchdog reads too
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
         self._replies: dict[int, Reply] = {}
@@ -163,17 +172,16 @@ class DeliveryWorker:
 
     async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
         now = self.core.clock()
-        self.last_progress = time.time()
+        self.last_progress = now
         results = self._results
         if outcome.status == "sent":
             results.sent.append((d.id, d.subscription_id))
         elif outcome.status == "moved" and outcome.new_chat_id:
-            await self.core.subscriptions.move_chat(d.platform, d.chat_id, outcome.new_chat_id, now)
+            await self.core.chat_moved(d.platform, d.chat_id, outcome.new_chat_id)
             results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
         elif outcome.status == "gone":
-            await self.core.subscriptions.deactivate_chat(d.platform, d.chat_id, outcome.error[:200], now)
+            await self.core.chat_gone(d.platform, d.chat_id, outcome.error)
             results.failed.append((d.id, outcome.error))
-            log.info("%s chat %s is gone (%s): subscription made inactive", d.platform, d.chat_id, outcome.error)
         elif outcome.status == "retry" and (outcome.rate_limited or d.attempts < MAX_ATTEMPTS):
             if outcome.rate_limited and limiter is not None and outcome.retry_after:
                 limiter.pause(outcome.retry_after)

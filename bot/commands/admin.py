@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.alerts.queue import queue_broadcast
 from bot.commands.context import Caller
-from bot.commands.richtext import Reply, bold, bullets, message, para
+from bot.reply import Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 
@@ -70,7 +69,5 @@ async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
     if len(text) > MAX_BROADCAST:
         return message(f"A broadcast can be at most {MAX_BROADCAST} characters.", ok=False)
     author = f"{caller.platform}:{caller.user_id}"
-    async with core.db.transaction() as conn:
-        queued = await queue_broadcast(conn, text, author, core.clock())
-    core.queued()
+    queued = await core.broadcast(text, author)
     return message(f"Broadcast queued for {queued} subscription{'s' if queued != 1 else ''}.")

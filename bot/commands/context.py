@@ -20,4 +20,3 @@ class Caller:
     thread_id: int = 0
     is_operator: bool = False
     can_manage: bool = False
-    chat_kind: str = "private"  # private | group | channel | console

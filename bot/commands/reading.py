@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from bot.briefing.diff import figure_label
 from bot.briefing.model import Briefing, Figure
 from bot.commands.context import Caller
-from bot.commands.richtext import Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.reply import Reply, Span, bold, bullets, italic, link, marked, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from bot.library import Entry

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from bot.commands.context import Caller
-from bot.commands.richtext import Reply, bold, bullets, message, para, usage
 from bot.core import Core
+from bot.reply import APOLOGY, Reply, bold, bullets, message, para, usage
 from storage import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,24 @@ class Command:
     admin: bool = False  # only the configured operator ids
     aliases: tuple[str, ...] = ()
     raw: bool = False  # the handler gets the argument text whole, quotes and all
+    manages_chat: bool = False  # changes the chat's settings: only who may manage the chat
 
 
 class UsageError(Exception):
     """Raised by a handler for bad arguments; the router answers with the command's usage line."""
+
+
+def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str] | None:
+    """("name", "arguments") from "/name@bot arguments"; None when the text is not a command
+    or names another bot."""
+    text = text.strip()
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, rest = text[1:].partition(" ")
+    name, _, target = head.partition("@")
+    if not name or (target and bot_username and target.lower() != bot_username.lower()):
+        return None
+    return name.lower(), rest.strip()
 
 
 def split_args(raw: str) -> list[str]:
@@ -72,21 +86,17 @@ class CommandRouter:
             log.exception("command /%s failed for %s chat %s", command.name, caller.platform, caller.chat_id)
             if command.admin:
                 await self._audit(caller, command, raw_args, "error")
-            return message("Sorry, something went wrong with that command. It has been logged.", ok=False)
+            return APOLOGY
         if command.admin:
             await self._audit(caller, command, raw_args, "ok" if reply.ok else "failed")
         return reply
 
     async def dispatch_text(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
         """Parse "/name@bot args" and dispatch; None when the text is not a command for this bot."""
-        text = text.strip()
-        if not text.startswith("/"):
+        parsed = parse_command(text, bot_username)
+        if parsed is None:
             return None
-        head, _, rest = text[1:].partition(" ")
-        name, _, target = head.partition("@")
-        if target and bot_username and target.lower() != bot_username.lower():
-            return None
-        return await self.dispatch(caller, name, rest.strip())
+        return await self.dispatch(caller, *parsed)
 
     async def _audit(self, caller: Caller, command: Command, args: str, outcome: str) -> None:
         await self.core.audit.record(

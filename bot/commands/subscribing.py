@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.context import Caller
 from bot.commands.reading import summary_reply
-from bot.commands.richtext import Reply, bold, bullets, message, para
+from bot.reply import Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from storage import Subscription

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.commands import Caller, CommandRouter
-from bot.commands.richtext import Reply, Span, reply_text
+from bot.commands.context import Caller
+from bot.commands.router import CommandRouter
+from bot.reply import Reply, Span, reply_text
 
-CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True, chat_kind="console")
+CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True)
 
 _ANSI = {"bold": "\033[1m", "italic": "\033[3m", "code": "\033[36m", "mark": "\033[7m"}
 _RESET = "\033[0m"

@@ -16,8 +16,10 @@ import discord
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from bot.commands import Caller, CommandRouter
+from bot.commands.context import Caller
+from bot.commands.router import CommandRouter
 from bot.core import Core
+from bot.errors import StartupError
 from bot.frontends.on_discord.commands import build_tree
 from bot.frontends.on_discord.endpoints import point_at
 from bot.frontends.on_discord.render import fit
@@ -77,8 +79,6 @@ class DiscordFrontend:
 
     async def start(self) -> None:
         """Log in, sync the commands if they changed, connect; raises StartupError when it cannot."""
-        from bot.service import StartupError  # bot.service imports this module lazily too
-
         try:
             await self._start()
         except Exception as exc:
@@ -109,14 +109,13 @@ class DiscordFrontend:
     async def _sync(self) -> None:
         app_id = self.client.application_id or 0
         try:
-            await sync_commands(self.tree, self.core.state, app_id, self.core.settings.discord_guild_id)
+            await sync_commands(self.tree, self.core, app_id, self.core.settings.discord_guild_id)
         except discord.HTTPException as exc:  # the previous command set stays in place
             log.error("could not publish the Discord slash commands: %s", exc)
 
     async def _wait_ready(self) -> None:
-        from bot.service import StartupError
-
-        assert self._gateway is not None
+        if self._gateway is None:
+            raise StartupError("the Discord gateway was never started")
         ready = asyncio.ensure_future(self.client.ready.wait())
         done, _ = await asyncio.wait({ready, self._gateway}, timeout=self.ready_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -166,7 +165,6 @@ class DiscordFrontend:
             is_operator=user_id in self.core.settings.discord_admin_ids,
             # Manage Channels in this channel (overwrites included); a DM is the caller's own.
             can_manage=interaction.permissions.manage_channels if in_guild else True,
-            chat_kind="group" if in_guild else "private",
         )
 
     async def _complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -186,9 +184,7 @@ class DiscordFrontend:
         await _apologise_quietly(interaction)
 
     async def chat_gone(self, chat_id: int, reason: str) -> None:
-        n = await self.core.subscriptions.deactivate_chat("discord", chat_id, reason, self.core.clock())
-        if n:
-            log.info("Discord channel %s: %s; %d subscription(s) made inactive", chat_id, reason, n)
+        await self.core.chat_gone("discord", chat_id, reason)
 
 
 def where(interaction: discord.Interaction) -> tuple[int, int]:

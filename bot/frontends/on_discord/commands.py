@@ -1,15 +1,14 @@
 """Slash commands built from the command layer: one application command per router command.
 
-Each command gets typed string options (a table below; unknown commands with arguments get
-one free-text ``arguments`` option) and a callback that turns the option values back into the
-raw argument string the router parses, e.g. ``daily 07:30 Europe/Kyiv kursk drones``.
+Each command's options come from one of a few shapes (a briefing; a briefing and a word; the
+words to search; ...), each a plain callback whose typed parameters discord.py reads as the
+command's options. The callback turns the option values back into the raw argument string
+the router parses, e.g. ``daily 07:30 Europe/Kyiv kursk drones``.
 """
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 import discord
 from discord import app_commands
@@ -18,87 +17,89 @@ from bot.commands.router import Command
 
 Run = Callable[[discord.Interaction, str, str], Awaitable[None]]
 Complete = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+Callback = Callable[..., Awaitable[None]]
 
-MANAGE_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 DESCRIPTION_MAX = 100
+BRIEFING = "Which briefing (the newest when left out)"
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
-    name: str
-    description: str
-    required: bool = False
-    autocomplete: bool = False
+def subscribe_args(daily_time: str | None, timezone: str | None, keywords: str | None) -> str:
+    """/subscribe's argument text from its options: ``daily HH:MM [zone] [keyword ...]``."""
+    words = []
+    if daily_time and daily_time.strip():
+        words += ["daily", daily_time.strip()]
+    if timezone and timezone.strip():
+        words.append(timezone.strip())  # without a time the router answers with the usage line
+    words += (keywords or "").replace(",", " ").split()
+    return " ".join(words)
 
 
-BRIEFING = Option("briefing", "Which briefing (the newest when left out)", autocomplete=True)
-ARGUMENTS = Option("arguments", "Arguments, as in /help")
-OPTIONS: dict[str, tuple[Option, ...]] = {
-    "summary": (BRIEFING,),
-    "keypoints": (BRIEFING,),
-    "quotes": (BRIEFING,),
-    "figures": (BRIEFING, Option("word", "Only figures mentioning this word")),
-    "search": (Option("words", "The words to find", required=True),),
-    "broadcast": (Option("text", "The announcement to send to every subscriber", required=True),),
-    "subscribe": (
-        Option("daily_time", "A daily digest at HH:MM instead of instant alerts"),
-        Option("timezone", "The daily digest's time zone, as Area/City (default UTC)"),
-        Option("keywords", "Only news with these words (separated by spaces)"),
-    ),
-}
+def _joined(*values: str | None) -> str:
+    return " ".join(v.strip() for v in values if v and v.strip())
 
 
-def options_for(command: Command) -> tuple[Option, ...]:
-    if command.name in OPTIONS:
-        return OPTIONS[command.name]
-    return (ARGUMENTS,) if " " in command.usage.strip() else ()
+def _shape(command: Command, run: Run) -> tuple[Callback, bool]:
+    """The command's callback, and whether it has a ``briefing`` option to autocomplete."""
+    name = command.name
 
+    if name in ("summary", "keypoints", "quotes"):
+        @app_commands.describe(briefing=BRIEFING)
+        async def one_briefing(interaction: discord.Interaction, briefing: Optional[str] = None) -> None:
+            await run(interaction, name, _joined(briefing))
+        return one_briefing, True
 
-def raw_args(name: str, options: tuple[Option, ...], values: dict[str, Any]) -> str:
-    """The argument text the router expects, from the option values in their declared order."""
-    given = {o.name: str(values[o.name]).strip() for o in options if values.get(o.name)}
+    if name == "figures":
+        @app_commands.describe(briefing=BRIEFING, word="Only figures mentioning this word")
+        async def figures(interaction: discord.Interaction, briefing: Optional[str] = None,
+                          word: Optional[str] = None) -> None:
+            await run(interaction, name, _joined(briefing, word))
+        return figures, True
+
+    if name == "search":
+        @app_commands.describe(words="The words to find")
+        async def search(interaction: discord.Interaction, words: str) -> None:
+            await run(interaction, name, _joined(words))
+        return search, False
+
+    if name == "broadcast":
+        @app_commands.describe(text="The announcement to send to every subscriber")
+        async def broadcast(interaction: discord.Interaction, text: str) -> None:
+            await run(interaction, name, _joined(text))
+        return broadcast, False
+
     if name == "subscribe":
-        words = []
-        if given.get("daily_time"):
-            words += ["daily", given["daily_time"]]
-        if given.get("timezone"):
-            words.append(given["timezone"])  # without a time the router answers with the usage line
-        words += given.get("keywords", "").replace(",", " ").split()
-        return " ".join(words)
-    return " ".join(given[o.name] for o in options if o.name in given)
+        @app_commands.describe(
+            daily_time="A daily digest at HH:MM instead of instant alerts",
+            timezone="The daily digest's time zone, as Area/City (default UTC)",
+            keywords="Only news with these words (separated by spaces)",
+        )
+        async def subscribe(interaction: discord.Interaction, daily_time: Optional[str] = None,
+                            timezone: Optional[str] = None, keywords: Optional[str] = None) -> None:
+            await run(interaction, name, subscribe_args(daily_time, timezone, keywords))
+        return subscribe, False
 
+    if " " in command.usage.strip():  # any other command that takes arguments
+        @app_commands.describe(arguments="Arguments, as in /help")
+        async def with_arguments(interaction: discord.Interaction, arguments: Optional[str] = None) -> None:
+            await run(interaction, name, _joined(arguments))
+        return with_arguments, False
 
-def _callback(name: str, options: tuple[Option, ...], run: Run) -> Callable[..., Awaitable[None]]:
-    """A callback whose signature discord.py reads as the command's options."""
-
-    async def callback(interaction: discord.Interaction, **values: Any) -> None:
-        await run(interaction, name, raw_args(name, options, values))
-
-    params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
-    for option in options:
-        params.append(inspect.Parameter(
-            option.name, inspect.Parameter.KEYWORD_ONLY,
-            annotation=str if option.required else Optional[str],
-            default=inspect.Parameter.empty if option.required else None,
-        ))
-    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = {o.name: o.description for o in options}  # type: ignore[attr-defined]
-    return callback
+    async def bare(interaction: discord.Interaction) -> None:
+        await run(interaction, name, "")
+    return bare, False
 
 
 def slash_command(command: Command, run: Run, complete: Complete) -> app_commands.Command:
-    options = options_for(command)
-    callback = _callback(command.name, options, run)
-    if command.name in MANAGE_COMMANDS:
+    callback, has_briefing = _shape(command, run)
+    if command.manages_chat:
         callback = app_commands.default_permissions(manage_channels=True)(callback)
     elif command.admin:  # a courtesy: the router refuses anyone not in DISCORD_ADMIN_IDS
         callback = app_commands.default_permissions(administrator=True)(callback)
     slash = app_commands.Command(
         name=command.name, description=command.description[:DESCRIPTION_MAX], callback=callback
     )
-    for option in options:
-        if option.autocomplete:
-            slash.autocomplete(option.name)(complete)
+    if has_briefing:
+        slash.autocomplete("briefing")(complete)
     return slash
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.commands.richtext import Bullets, Heading, Reply, Span
+from bot.reply import Reply, Span, reply_lines
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -75,20 +75,6 @@ def spans_markdown(spans: tuple[Span, ...]) -> str:
     return "".join(span_markdown(s) for s in spans)
 
 
-def _lines(reply: Reply) -> list[tuple[tuple[Span, ...], bool]]:
-    """Every line of the reply's blocks as (spans, starts a new block)."""
-    out: list[tuple[tuple[Span, ...], bool]] = []
-    for block in reply.blocks:
-        if isinstance(block, Bullets):
-            for i, item in enumerate(block.items):
-                out.append(((Span(BULLET), *item), i == 0))
-        elif isinstance(block, Heading):
-            out.append((tuple(Span(s.text, s.styles | {"bold"}, s.link) for s in block.spans), True))
-        else:
-            out.append((block.spans, True))
-    return out
-
-
 def split_line(spans: tuple[Span, ...], limit: int) -> list[str]:
     """A line as markdown pieces of at most `limit` characters, cut at spaces where possible."""
     whole = spans_markdown(spans)
@@ -125,7 +111,7 @@ def fit(text: str, limit: int, *, ellipsis: bool = True) -> str:
 def _texts(reply: Reply, limit: int, *, after_title: bool = False) -> list[str]:
     """The reply's lines as markdown, each at most `limit`, with their separators in front."""
     out: list[str] = []
-    for spans, new_block in _lines(reply):
+    for spans, new_block in reply_lines(reply, bullet=BULLET, title=False):
         for piece in split_line(spans, limit):
             sep = ("\n\n" if new_block else "\n") if out or after_title else ""
             out.append(sep + piece)

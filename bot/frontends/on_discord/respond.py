@@ -11,11 +11,10 @@ from typing import Awaitable
 
 import discord
 
-from bot.commands.richtext import Reply, message
 from bot.frontends.on_discord.render import DiscordMessage, render
+from bot.reply import APOLOGY, Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
-APOLOGY = message("Sorry, something went wrong with that command. It has been logged.", ok=False, private=True)
 
 
 async def answer(interaction: discord.Interaction, work: Awaitable[Reply], *, defer_after: float) -> None:

@@ -16,8 +16,8 @@ import logging
 import aiohttp
 from discord.http import Route
 
-from bot.alerts.outcome import SENT, Outcome
-from bot.commands.richtext import Reply
+from bot.outcome import SENT, Outcome
+from bot.reply import Reply
 from bot.frontends.on_discord.render import DiscordMessage, render
 
 log = logging.getLogger(__name__)

@@ -10,15 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from typing import Protocol
 
 import discord
 from discord import app_commands
 
-from storage import StateRepository
-
 log = logging.getLogger(__name__)
 
 STATE_KEY = "discord_commands_hash"
+
+
+class Memory(Protocol):
+    """Where the last synced hash is kept across restarts (the core's service state)."""
+
+    async def recall(self, key: str) -> str | None: ...
+
+    async def remember(self, key: str, value: str) -> None: ...
 
 
 def scope_of(guild_id: int) -> str:
@@ -35,11 +42,11 @@ def commands_hash(tree: app_commands.CommandTree, guild_id: int) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-async def sync_commands(tree: app_commands.CommandTree, state: StateRepository, app_id: int, guild_id: int) -> bool:
+async def sync_commands(tree: app_commands.CommandTree, memory: Memory, app_id: int, guild_id: int) -> bool:
     """Sync when the command set (or scope) changed; returns whether anything was sent."""
     scope = scope_of(guild_id)
     wanted = f"{app_id}|{scope}|{commands_hash(tree, guild_id)}"
-    stored = await state.get(STATE_KEY) or ""
+    stored = await memory.recall(STATE_KEY) or ""
     if stored == wanted:
         log.info("Discord commands unchanged (%s); not syncing", scope)
         return False
@@ -49,7 +56,7 @@ async def sync_commands(tree: app_commands.CommandTree, state: StateRepository, 
     old_scope = rest.partition("|")[0]
     if old_app == str(app_id) and old_scope and old_scope != scope:
         await _clear(tree, old_scope)
-    await state.set(STATE_KEY, wanted)
+    await memory.remember(STATE_KEY, wanted)
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter
 from typing import Any, Awaitable
 
 from telegram import BotCommand, Message, Update
@@ -25,9 +25,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Caller, CommandRouter
-from bot.commands.richtext import Reply, message
+from bot.commands.context import Caller
+from bot.commands.router import CommandRouter, parse_command
 from bot.core import Core
+from bot.reply import APOLOGY, Reply, message
 from bot.frontends.on_telegram.permissions import AdminCache, can_manage
 from bot.frontends.on_telegram.sender import TelegramSender
 from bot.frontends.on_telegram.transport import AiohttpRequest
@@ -35,9 +36,7 @@ from bot.frontends.on_telegram.transport import AiohttpRequest
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER, Update.CALLBACK_QUERY]
-MANAGE_COMMANDS = {"subscribe", "unsubscribe"}
 WELCOME = "Thanks for adding me! An administrator can send /subscribe here for news alerts; /help lists every command."
-APOLOGY = message("Sorry, something went wrong with that command. It has been logged.", ok=False)
 LEFT = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 REPLY_TRIES = 4
 REPLY_WAIT_MAX = 30.0  # a reply later than this is worse than none: it is logged instead
@@ -48,19 +47,23 @@ class PerChatProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 256):
         super().__init__(max_concurrent_updates)
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()  # updates holding or waiting for each chat's lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
             return
-        lock = self._locks[chat.id]
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._users[chat.id] += 1
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and not lock._waiters:  # forget idle chats
+            self._users[chat.id] -= 1
+            if not self._users[chat.id]:  # forget idle chats
+                del self._users[chat.id]
                 self._locks.pop(chat.id, None)
 
     async def initialize(self) -> None:
@@ -144,17 +147,16 @@ class TelegramFrontend:
         msg = update.effective_message
         if msg is None or not msg.text:
             return
-        name = msg.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(msg.text) > 1 else ""
-        command = self.router.get(name)
-        manage = command is not None and command.name in MANAGE_COMMANDS and await can_manage(msg, self.admins)
-        reply = await self.router.dispatch_text(self._caller(msg, manage), msg.text, self.application.bot.username)
-        if reply is not None:
-            await self.reply(msg, reply)
+        parsed = parse_command(msg.text, self.application.bot.username)
+        if parsed is None:
+            return
+        command = self.router.get(parsed[0])
+        manage = command is not None and command.manages_chat and await can_manage(msg, self.admins)
+        await self.reply(msg, await self.router.dispatch(self._caller(msg, manage), *parsed))
 
     def _caller(self, msg: Message, manage: bool) -> Caller:
         user = msg.from_user
         chat = msg.chat
-        kind = {ChatType.PRIVATE: "private", ChatType.CHANNEL: "channel"}.get(chat.type, "group")
         user_id = user.id if user is not None and msg.sender_chat is None else None
         return Caller(
             platform="telegram",
@@ -163,7 +165,6 @@ class TelegramFrontend:
             thread_id=topic_of(msg),
             is_operator=user_id is not None and user_id in self.core.settings.telegram_admin_ids,
             can_manage=manage,
-            chat_kind=kind,
         )
 
     async def reply(self, msg: Message, reply: Reply) -> None:
@@ -171,7 +172,7 @@ class TelegramFrontend:
         for attempt in range(REPLY_TRIES):
             outcome = await self.sender.send(chat_id, topic_of(msg), reply)
             if outcome.status == "moved" and outcome.new_chat_id:
-                await self.core.subscriptions.move_chat("telegram", chat_id, outcome.new_chat_id, self.core.clock())
+                await self.core.chat_moved("telegram", chat_id, outcome.new_chat_id)
                 chat_id = outcome.new_chat_id
                 continue
             # Telegram's retry_after when it gave one (a 429), else backoff for network errors and 5xx.
@@ -180,7 +181,7 @@ class TelegramFrontend:
                 await asyncio.sleep(delay)
                 continue
             if outcome.status == "gone":
-                await self.core.subscriptions.deactivate_chat("telegram", chat_id, outcome.error, self.core.clock())
+                await self.core.chat_gone("telegram", chat_id, outcome.error)
             if outcome.status != "sent":
                 log.warning("reply to chat %s not delivered: %s %s", chat_id, outcome.status, outcome.error)
             return
@@ -188,8 +189,7 @@ class TelegramFrontend:
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg = update.effective_message
         if msg is not None and msg.migrate_to_chat_id:
-            moved = await self.core.subscriptions.move_chat("telegram", msg.chat.id, msg.migrate_to_chat_id, self.core.clock())
-            log.info("chat %s became %s; %d subscription(s) followed", msg.chat.id, msg.migrate_to_chat_id, moved)
+            await self.core.chat_moved("telegram", msg.chat.id, msg.migrate_to_chat_id)
 
     async def _on_my_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -198,8 +198,7 @@ class TelegramFrontend:
         chat = change.chat
         old, new = change.old_chat_member.status, change.new_chat_member.status
         if new in LEFT:
-            n = await self.core.subscriptions.deactivate_chat("telegram", chat.id, f"bot {new}", self.core.clock())
-            log.info("removed from chat %s (%s); %d subscription(s) made inactive", chat.id, new, n)
+            await self.core.chat_gone("telegram", chat.id, f"bot {new}")
         elif old in LEFT and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             await self.sender.send(chat.id, 0, message(WELCOME))
 

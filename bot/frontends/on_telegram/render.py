@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.commands.richtext import Bullets, Heading, Reply, Span
+from bot.reply import Reply, Span, reply_lines
 
 LIMIT = 4096
 _TAGS = {"bold": "b", "italic": "i", "code": "code", "mark": "u"}
@@ -28,22 +28,6 @@ def span_html(span: Span) -> str:
     if span.link and span.link.startswith(("http://", "https://", "tg://")):
         html = f'<a href="{escape(span.link, quote=True)}">{html}</a>'
     return html
-
-
-def _lines(reply: Reply) -> list[tuple[tuple[Span, ...], bool]]:
-    """Every line of the reply as (spans, starts a new block)."""
-    out: list[tuple[tuple[Span, ...], bool]] = []
-    if reply.title:
-        out.append(((Span(reply.title, frozenset({"bold"})),), True))
-    for block in reply.blocks:
-        if isinstance(block, Bullets):
-            for i, item in enumerate(block.items):
-                out.append(((Span("• "), *item), i == 0))
-        elif isinstance(block, Heading):
-            out.append((tuple(Span(s.text, s.styles | {"bold"}, s.link) for s in block.spans), True))
-        else:
-            out.append((block.spans, True))
-    return out
 
 
 def _split_spans(spans: tuple[Span, ...], limit: int) -> list[tuple[Span, ...]]:
@@ -91,7 +75,7 @@ def render_messages(reply: Reply, limit: int = LIMIT) -> list[tuple[str, str]]:
     html_parts: list[str] = []
     plain_parts: list[str] = []
     size = 0
-    for spans, new_block in _lines(reply):
+    for spans, new_block in reply_lines(reply):
         for piece in _split_spans(spans, limit):
             sep = ("\n\n" if new_block else "\n") if plain_parts else ""
             plain = "".join(s.text for s in piece)

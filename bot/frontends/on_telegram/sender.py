@@ -14,8 +14,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.alerts.outcome import SENT, Outcome
-from bot.commands.richtext import Reply
+from bot.outcome import SENT, Outcome
+from bot.reply import Reply
 from bot.frontends.on_telegram.render import render_messages
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,133 @@
+"""The neutral rich-text reply every front-end renders its own way (HTML, markdown, plain text).
+
+A leaf module: commands and alerts build replies, front-ends render them, and it imports
+nothing of the project, so any layer can use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Union
+
+BOLD = frozenset({"bold"})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text with styles: any of "bold", "italic", "code", "mark" (a search match)."""
+
+    text: str
+    styles: frozenset[str] = frozenset()
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    items: tuple[tuple[Span, ...], ...]
+
+
+Block = Union[Paragraph, Bullets]
+Line = tuple[tuple[Span, ...], bool]  # a line's spans, and whether it starts a new block
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a command answers. ``title`` heads the reply (an embed title on Discord).
+
+    ``private`` asks front-ends that can to show it only to the caller (Discord ephemeral).
+    ``ok`` is False for refusals, usage lines and errors.
+    """
+
+    blocks: tuple[Block, ...]
+    title: str | None = None
+    private: bool = False
+    ok: bool = True
+
+
+def bold(text: str) -> Span:
+    return Span(text, BOLD)
+
+
+def italic(text: str) -> Span:
+    return Span(text, frozenset({"italic"}))
+
+
+def code(text: str) -> Span:
+    return Span(text, frozenset({"code"}))
+
+
+def link(text: str, url: str) -> Span:
+    return Span(text, link=url)
+
+
+def para(*spans: Span | str) -> Paragraph:
+    return Paragraph(tuple(Span(s) if isinstance(s, str) else s for s in spans))
+
+
+def bullets(items: Iterable[Iterable[Span | str] | str]) -> Bullets:
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append((Span(item),))
+        else:
+            out.append(tuple(Span(s) if isinstance(s, str) else s for s in item))
+    return Bullets(tuple(out))
+
+
+def marked(text: str, start: str = "\x02", end: str = "\x03") -> tuple[Span, ...]:
+    """Spans from text whose matches sit between start and end markers (SQLite highlight())."""
+    spans: list[Span] = []
+    rest = text
+    while start in rest:
+        before, _, after = rest.partition(start)
+        hit, _, rest = after.partition(end)
+        if before:
+            spans.append(Span(before))
+        spans.append(Span(hit, frozenset({"mark"})))
+    if rest:
+        spans.append(Span(rest))
+    return tuple(spans)
+
+
+def message(text: str, *, ok: bool = True, private: bool = False) -> Reply:
+    """A one-paragraph reply."""
+    return Reply((para(text),), ok=ok, private=private)
+
+
+def usage(line: str) -> Reply:
+    return Reply((para("Usage: ", code(line)),), ok=False, private=True)
+
+
+# The one answer to a command that failed unexpectedly (the cause goes to the log).
+APOLOGY = message("Sorry, something went wrong with that command. It has been logged.", ok=False, private=True)
+
+
+def reply_lines(reply: Reply, *, bullet: str = "• ", title: bool = True) -> list[Line]:
+    """Every line of the reply, the title first (in bold) when ``title`` is set."""
+    out: list[Line] = []
+    if title and reply.title:
+        out.append(((Span(reply.title, BOLD),), True))
+    for block in reply.blocks:
+        if isinstance(block, Bullets):
+            out.extend(((Span(bullet), *item), i == 0) for i, item in enumerate(block.items))
+        else:
+            out.append((block.spans, True))
+    return out
+
+
+def reply_text(reply: Reply, show: Callable[[Span], str] = lambda s: s.text, bullet: str = "• ") -> str:
+    """The reply as text: the console, `ask`, logs and fall-backs use it.
+
+    ``show`` turns one span into text (the console adds terminal styles and link targets).
+    """
+    text = ""
+    for spans, new_block in reply_lines(reply, bullet=bullet):
+        if text:
+            text += "\n\n" if new_block else "\n"
+        text += "".join(map(show, spans))
+    return text
