@@ -1,7 +1,10 @@
 """Where discord.py connects: DISCORD_API_URL and DISCORD_GATEWAY_URL (or the server's own answer).
 
-discord.py keeps both as class attributes, so they hold for the whole process; `point_at`
-returns a function that puts the previous values back (used on stop and in tests).
+discord.py has no public setting for either: it keeps both as class attributes
+(`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`), so they hold for the whole process. This
+module is the only place that touches them, and tests/test_library_contracts.py fails with a
+clear message if an upgrade moves them. `point_at` returns a function that puts the previous
+values back (used on stop and in tests).
 """
 
 from __future__ import annotations

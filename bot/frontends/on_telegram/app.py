@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 from telegram import BotCommand, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -73,10 +73,14 @@ class PerChatProcessor(BaseUpdateProcessor):
         pass
 
 
+Sleep = Callable[[float], Awaitable[None]]
+
+
 class TelegramFrontend:
-    def __init__(self, core: Core, router: CommandRouter):
+    def __init__(self, core: Core, router: CommandRouter, *, sleep: Sleep = asyncio.sleep):
         self.core = core
         self.router = router
+        self._sleep = sleep  # waits before retrying a reply (tests pass one that records)
         settings = core.settings
         self.application: Application = self._build(settings)
         self.sender = TelegramSender(self.application.bot, paid_broadcast=settings.telegram_paid_broadcast)
@@ -178,7 +182,7 @@ class TelegramFrontend:
             # Telegram's retry_after when it gave one (a 429), else backoff for network errors and 5xx.
             delay = outcome.retry_after if outcome.retry_after is not None else 0.5 * 2 ** attempt
             if outcome.status == "retry" and delay <= REPLY_WAIT_MAX and attempt + 1 < REPLY_TRIES:
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 continue
             if outcome.status == "gone":
                 await self.core.chat_gone("telegram", chat_id, outcome.error)
