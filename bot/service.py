@@ -6,10 +6,11 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
+from typing import NamedTuple, Protocol
 
 from bot.alerts.jobs import AlertJobs
 from bot.alerts.limiter import Limits, RateLimiter
-from bot.alerts.worker import DeliveryWorker
+from bot.alerts.worker import DeliveryWorker, Sender
 from bot.commands.catalog import build_router
 from bot.core import Core
 from bot.errors import StartupError
@@ -33,11 +34,25 @@ def discord_limits(s: Settings) -> Limits:
     return Limits(s.discord_per_second)
 
 
-async def start_frontends(core: Core) -> tuple[list, dict, dict, dict]:
-    """Start each front-end whose token is set; returns (front-ends, senders, limiters, concurrency)."""
+class Frontend(Protocol):
+    async def stop(self) -> None: ...
+
+
+class Started(NamedTuple):
+    """What `start_frontends` started, keyed by platform name where it matters."""
+
+    frontends: list[Frontend]
+    senders: dict[str, Sender]
+    limiters: dict[str, RateLimiter]
+    concurrency: dict[str, int]
+
+
+async def start_frontends(core: Core) -> Started:
+    """Start each front-end whose token is set; on any failure stop those already started."""
     s = core.settings
     router = build_router(core)
-    frontends, senders, limiters, concurrency = [], {}, {}, {}
+    started = Started([], {}, {}, {})
+    frontends, senders, limiters, concurrency = started
     try:
         if s.telegram_token:
             from bot.frontends.on_telegram.app import TelegramFrontend
@@ -45,11 +60,13 @@ async def start_frontends(core: Core) -> tuple[list, dict, dict, dict]:
 
             telegram = TelegramFrontend(core, router)
             try:
-                await telegram.start()
+                await telegram.start()  # closes its own sessions when it fails
             except InvalidToken:
                 raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
             except TelegramError as exc:
-                raise StartupError(f"cannot reach the Telegram Bot API at TELEGRAM_API_URL: {exc}") from None
+                raise StartupError(
+                    f"cannot reach the Telegram Bot API at TELEGRAM_API_URL ({s.telegram_api_url}): {_reason(exc)}"
+                ) from None
             frontends.append(telegram)
             senders["telegram"] = telegram.sender
             limiters["telegram"] = RateLimiter(telegram_limits(s))
@@ -66,10 +83,21 @@ async def start_frontends(core: Core) -> tuple[list, dict, dict, dict]:
     except BaseException:
         await stop_all(frontends)
         raise
-    return frontends, senders, limiters, concurrency
+    return started
 
 
-async def stop_all(frontends: list) -> None:
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words (the transport hides URLs, which hold the token)."""
+    cause = exc.__cause__
+    os_error = getattr(cause, "os_error", None)
+    if isinstance(os_error, OSError):
+        return os_error.strerror or str(os_error)
+    if cause is not None and str(cause):
+        return str(cause)
+    return str(exc) or type(exc).__name__
+
+
+async def stop_all(frontends: list[Frontend]) -> None:
     for frontend in reversed(frontends):
         with suppress(Exception):
             await frontend.stop()

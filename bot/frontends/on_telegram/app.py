@@ -29,6 +29,7 @@ from bot.commands.context import Caller
 from bot.commands.router import CommandRouter, parse_command
 from bot.core import Core
 from bot.reply import APOLOGY, Reply, message
+from bot.settings import Settings
 from bot.frontends.on_telegram.permissions import AdminCache, can_manage
 from bot.frontends.on_telegram.sender import TelegramSender
 from bot.frontends.on_telegram.transport import AiohttpRequest
@@ -87,16 +88,16 @@ class TelegramFrontend:
         self.admins = AdminCache(self.application.bot)
         self._last_conflict_log = 0.0
 
-    @staticmethod
-    def _build(settings) -> Application:
+    def _build(self, settings: Settings) -> Application:
         root = settings.telegram_api_url
+        self._requests = [AiohttpRequest(pool_size=max(8, settings.telegram_concurrency + 8)), AiohttpRequest(pool_size=2)]
         app = (
             ApplicationBuilder()
             .token(settings.telegram_token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .request(AiohttpRequest(pool_size=max(8, settings.telegram_concurrency + 8)))
-            .get_updates_request(AiohttpRequest(pool_size=2))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .concurrent_updates(PerChatProcessor())
             .job_queue(None)  # the service's own scheduler owns every job
             .build()
@@ -114,8 +115,17 @@ class TelegramFrontend:
     async def start(self) -> None:
         """Connect (getMe), publish the command list, start polling or the webhook.
 
-        Raises telegram.error.InvalidToken or NetworkError when the bot cannot start.
+        Raises telegram.error.InvalidToken or NetworkError when the bot cannot start, after
+        closing every session it opened.
         """
+        try:
+            await self._start()
+        except BaseException:
+            for request in self._requests:
+                await request.shutdown()
+            raise
+
+    async def _start(self) -> None:
         self._install_handlers()
         await self.application.initialize()
         await self.application.bot.set_my_commands(
