@@ -7,10 +7,14 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from bot.briefing.model import BriefingError
 from bot.content import content_files, parse_file
 from bot.settings import SettingError, Settings, load_settings
+
+if TYPE_CHECKING:  # the commands import what they need lazily, so `parse` starts fast
+    from bot.core import Core
 
 EXIT_USAGE = 2
 
@@ -20,7 +24,7 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-async def _with_core(settings: Settings, work, *, load: bool = True) -> int:
+async def _with_core(settings: Settings, work: Callable[[Core], Awaitable[int]], *, load: bool = True) -> int:
     from bot.core import Core
 
     core = await Core.open(settings)
@@ -36,7 +40,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.commands.catalog import build_router
     from bot.frontends.console import run_console
 
-    async def work(core) -> int:
+    async def work(core: Core) -> int:
         return await run_console(build_router(core), settings.db_path.parent / "console_history")
 
     return asyncio.run(_with_core(settings, work))
@@ -44,27 +48,28 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.commands.catalog import build_router
+    from bot.commands.router import parse_command
     from bot.frontends.console import CONSOLE_CALLER
     from bot.reply import reply_text
 
     text = " ".join(args.command).strip()
-    if not text.startswith("/"):
-        text = "/" + text
+    parsed = parse_command(text if text.startswith("/") else "/" + text)
+    if parsed is None:
+        return _fail("no command given; try /help", EXIT_USAGE)
 
-    async def work(core) -> int:
+    async def work(core: Core) -> int:
         router = build_router(core)
-        name = text[1:].split(maxsplit=1)[0].split("@")[0] if len(text) > 1 else ""
-        if router.get(name) is None:
-            return _fail(f"unknown command /{name}; try /help", EXIT_USAGE)
-        reply = await router.dispatch_text(CONSOLE_CALLER, text)
+        if router.get(parsed[0]) is None:
+            return _fail(f"unknown command /{parsed[0]}; try /help", EXIT_USAGE)
+        reply = await router.dispatch(CONSOLE_CALLER, *parsed)
         print(reply_text(reply))
-        return 0
+        return 0 if reply.ok else 1  # a refusal, a usage line or an error
 
     return asyncio.run(_with_core(settings, work))
 
 
 def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(core) -> int:
+    async def work(core: Core) -> int:
         report = await core.reload()
         print(f"reloaded {settings.content_dir}: {report.summary_line()}")
         for name, reason in report.errors:

@@ -32,6 +32,7 @@ class Bullets:
 
 
 Block = Union[Paragraph, Bullets]
+Inline = list[Union[Span, str]]  # what a paragraph or a bullet is made of, before it is built
 Line = tuple[tuple[Span, ...], bool]  # a line's spans, and whether it starts a new block
 
 
@@ -70,7 +71,7 @@ def para(*spans: Span | str) -> Paragraph:
 
 
 def bullets(items: Iterable[Iterable[Span | str] | str]) -> Bullets:
-    out = []
+    out: list[tuple[Span, ...]] = []
     for item in items:
         if isinstance(item, str):
             out.append((Span(item),))

@@ -86,7 +86,7 @@ class BriefingRepository:
 
     async def fingerprint(self) -> tuple[int, int]:
         """Changes whenever a briefing is added or gets a new current version (ids only grow)."""
-        row = await self.db.fetchone("SELECT COUNT(*), COALESCE(SUM(current_version), 0) FROM briefings")
+        row = await self.db.aggregate("SELECT COUNT(*), COALESCE(SUM(current_version), 0) FROM briefings")
         return int(row[0]), int(row[1])
 
     async def current_index(self) -> list[tuple[str, int, float, str | None]]:

@@ -124,6 +124,13 @@ class Database:
         async with self._borrow() as reader, reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
+    async def aggregate(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        """The one row an aggregate query (COUNT, SUM, ...) always returns."""
+        row = await self.fetchone(sql, params)
+        if row is None:
+            raise RuntimeError(f"an aggregate query returned no row: {sql[:60]}")
+        return row
+
     async def scalar(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
         row = await self.fetchone(sql, params)
         return default if row is None or row[0] is None else row[0]
@@ -149,7 +156,8 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 async def _migrate(conn: aiosqlite.Connection, migrate_to: int | None) -> None:
     async with conn.execute("PRAGMA user_version") as cursor:
-        current = (await cursor.fetchone())[0]
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
     for version, name, sql in migration_files():
         if version <= current or (migrate_to is not None and version > migrate_to):
             continue

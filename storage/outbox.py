@@ -198,7 +198,7 @@ class OutboxRepository:
             return cursor.rowcount
 
     async def stats(self, now: float) -> OutboxStats:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT "
             "(SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending')), "
             "(SELECT MIN(created_at) FROM deliveries WHERE status IN ('pending', 'sending')), "

@@ -119,7 +119,7 @@ class SubscriptionRepository:
 
     async def counts(self) -> tuple[int, int]:
         """(active, inactive)"""
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT COALESCE(SUM(active), 0), COALESCE(SUM(1 - active), 0) FROM subscriptions"
         )
         return int(row[0]), int(row[1])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.reply import Reply, bold, bullets, italic, para
+from bot.reply import Block, Inline, Reply, bold, bullets, italic, para
 
 FOOTER = italic("/summary for the full briefing · /unsubscribe to stop these alerts")
 
@@ -20,18 +20,18 @@ def alert_reply(kind: str, payload: dict) -> Reply:
 
 
 def _new(p: dict) -> Reply:
-    blocks = [para(p.get("summary") or "")]
+    blocks: list[Block] = [para(p.get("summary") or "")]
     if p.get("key_points"):
         blocks += [para(bold("Key developments")), bullets(p["key_points"])]
     blocks.append(para(FOOTER))
     return Reply(tuple(blocks), title=f"New briefing: {p['title']}")
 
 
-def change_blocks(change: dict) -> list:
-    blocks: list = []
+def change_blocks(change: dict) -> list[Block]:
+    blocks: list[Block] = []
     if change.get("old_title") and change["old_title"] != change["new_title"]:
         blocks.append(para(bold("Headline: "), f"{change['old_title']} → {change['new_title']}"))
-    figures = []
+    figures: list[Inline] = []
     for f in change.get("figures", []):
         if f["old"] and f["new"]:
             figures.append([f"{f['about']}: ", bold(f["old"]), " → ", bold(f["new"])])
@@ -59,7 +59,7 @@ def _changed(p: dict) -> Reply:
 def _digest(p: dict) -> Reply:
     items = p.get("items", [])
     if not items:
-        blocks = [para("No new or changed briefings since the last digest.")]
+        blocks: list[Block] = [para("No new or changed briefings since the last digest.")]
         if p.get("current_title"):
             blocks.append(para("Current briefing: ", bold(p["current_title"])))
         return Reply(tuple(blocks), title=f"Daily digest · {p['date']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.commands.context import Caller
-from bot.reply import Reply, bold, bullets, message, para
+from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 
@@ -16,10 +16,10 @@ async def reload(core: Core, caller: Caller, args: list[str]) -> Reply:
     if args:
         raise UsageError
     report = await core.reload()
-    blocks = [para("Reloaded: " + report.summary_line() + ".")]
+    blocks: list[Block] = [para("Reloaded: " + report.summary_line() + ".")]
     if report.errors:
         blocks.append(para(bold("Skipped (the last good version stays served):")))
-        blocks.append(bullets([[bold(name), f": {reason}"] for name, reason in report.errors]))
+        blocks.append(bullets((bold(name), f": {reason}") for name, reason in report.errors))
     return Reply(tuple(blocks), title="Reload", ok=report.ok)
 
 
@@ -48,7 +48,7 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     active, inactive = await core.subscriptions.counts()
     oldest = "none" if stats.oldest_pending_at is None else f"{int(now - stats.oldest_pending_at)} s"
     stalled = await core.state.get("delivery_stalled")
-    rows = [
+    rows: list[Inline] = [
         [bold("Briefings: "), str(len(await core.library.entries()))],
         [bold("Subscriptions: "), f"{active} active, {inactive} inactive"],
         [bold("Queue: "), f"{stats.pending} pending, oldest {oldest}"],

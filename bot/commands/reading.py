@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from bot.briefing.diff import figure_label
 from bot.briefing.model import Briefing, Figure
 from bot.commands.context import Caller
-from bot.reply import Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.reply import Inline, Reply, Span, bold, bullets, italic, link, marked, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from bot.library import Entry
@@ -15,24 +15,26 @@ from bot.library import Entry
 NO_CONTENT = "No briefings are loaded yet. An operator can add files to the content folder and send /reload."
 
 
-async def pick(core: Core, args: list[str]) -> tuple[Entry | None, list[str], Reply | None]:
-    """The briefing named by the first argument (else the newest) and the remaining arguments."""
+async def pick(core: Core, args: list[str]) -> tuple[Entry, list[str]] | Reply:
+    """The briefing named by the first argument (else the newest) and the remaining arguments,
+    or the reply saying why there is none."""
     entries = await core.library.entries()
     if not entries:
-        return None, args, message(NO_CONTENT, ok=False)
+        return message(NO_CONTENT, ok=False)
     if args:
         entry = await core.library.find(args[0])
         if entry is not None:
-            return entry, args[1:], None
-    return entries[0], args, None
+            return entry, args[1:]
+    return entries[0], args
 
 
-async def pick_only(core: Core, args: list[str]) -> tuple[Entry | None, Reply | None]:
+async def pick_only(core: Core, args: list[str]) -> Entry | Reply:
     """The named (or newest) briefing when nothing else may follow it; else a reply saying why not."""
-    entry, rest, problem = await pick(core, args)
-    if problem is None and rest:
-        problem = _unknown_briefing(rest[0])
-    return (None, problem) if problem else (entry, None)
+    found = await pick(core, args)
+    if isinstance(found, Reply):
+        return found
+    entry, rest = found
+    return _unknown_briefing(rest[0]) if rest else entry
 
 
 def loaded_line(entry: Entry) -> Span:
@@ -50,9 +52,9 @@ def source_spans(b: Briefing) -> list[Span | str]:
 
 
 async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, problem = await pick_only(core, args)
-    if problem:
-        return problem
+    entry = await pick_only(core, args)
+    if isinstance(entry, Reply):
+        return entry
     return summary_reply(entry)
 
 
@@ -81,9 +83,10 @@ def figure_line(f: Figure) -> list[Span | str]:
 
 
 async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, rest, problem = await pick(core, args)
-    if problem:
-        return problem
+    found = await pick(core, args)
+    if isinstance(found, Reply):
+        return found
+    entry, rest = found
     b = entry.briefing
     words = [w.lower() for w in rest]
     chosen = [f for f in b.figures if not words or any(w in f"{f.text} {f.about} {f.unit or ''}".lower() for w in words)]
@@ -94,9 +97,9 @@ async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 
 async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, problem = await pick_only(core, args)
-    if problem:
-        return problem
+    entry = await pick_only(core, args)
+    if isinstance(entry, Reply):
+        return entry
     b = entry.briefing
     if not b.key_points:
         return Reply((para("This briefing has no list of key developments. Try /summary."),), title=b.title)
@@ -104,13 +107,13 @@ async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 
 async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
-    entry, problem = await pick_only(core, args)
-    if problem:
-        return problem
+    entry = await pick_only(core, args)
+    if isinstance(entry, Reply):
+        return entry
     b = entry.briefing
     if not b.quotes:
         return Reply((para("No quotes in this briefing."),), title=b.title)
-    items = [[f"“{q.text}”", " — ", bold(q.speaker or "unattributed")] for q in b.quotes]
+    items: list[Inline] = [[f"“{q.text}”", " — ", bold(q.speaker or "unattributed")] for q in b.quotes]
     return Reply((bullets(items),), title=f"Quotes · {b.title}")
 
 
@@ -118,7 +121,7 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     entries = await core.library.entries()
     if not entries:
         return message(NO_CONTENT, ok=False)
-    items = []
+    items: list[Inline] = []
     for e in entries[:50]:
         when = e.briefing.published or datetime.fromtimestamp(e.loaded_at, timezone.utc).strftime("%Y-%m-%d")
         items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when})"])
@@ -132,7 +135,7 @@ async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
     hits = await core.library.search(args)
     if not hits:
         return message(f"Nothing found for {' '.join(args)}.")
-    items = [[*marked(h.marked), italic(f" ({title})")] for h, title in hits]
+    items: list[Inline] = [[*marked(h.marked), italic(f" ({title})")] for h, title in hits]
     return Reply((bullets(items),), title=f"Search: {' '.join(args)}")
 
 

@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 
 from bot.commands.context import Caller
 from bot.core import Core
-from bot.reply import APOLOGY, Reply, bold, bullets, message, para, usage
+from bot.reply import APOLOGY, Inline, Reply, bold, bullets, message, para, usage
 from storage import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class CommandRouter:
 
 
 def help_reply(router: CommandRouter, caller: Caller) -> Reply:
-    rows = []
+    rows: list[Inline] = []
     for command in router.public(caller.is_operator):
         names = "/" + command.name + "".join(f", /{a}" for a in command.aliases)
         rows.append([bold(names), " — " + command.description])

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.context import Caller
 from bot.commands.reading import summary_reply
-from bot.reply import Reply, bold, bullets, message, para
+from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from storage import Subscription
@@ -52,9 +52,11 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
     return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)))
 
 
-def describe(sub: Subscription) -> list:
+def describe(sub: Subscription) -> list[Inline]:
     when = "every alert as it happens" if sub.mode == "instant" else f"a daily digest at {sub.digest_time} ({sub.timezone})"
-    rows = [[bold("Delivery: "), when], [bold("Keywords: "), ", ".join(sub.keywords) if sub.keywords else "all news"]]
+    rows: list[Inline] = [
+        [bold("Delivery: "), when], [bold("Keywords: "), ", ".join(sub.keywords) if sub.keywords else "all news"]
+    ]
     last = "never yet" if sub.last_delivery_at is None else _utc(sub.last_delivery_at)
     rows.append([bold("Last delivery: "), last])
     if not sub.active:
@@ -82,7 +84,7 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
         keywords=wanted.keywords, now=core.clock(),
     )
     head = "Subscribed." if started else "Subscription updated."
-    blocks = [para(head), bullets(describe(sub))]
+    blocks: list[Block] = [para(head), bullets(describe(sub))]
     newest = await core.library.find(None)
     if started and newest is not None:
         # A subscription starts from now: confirm with today's summary, never the backlog.

@@ -8,16 +8,16 @@ the router parses, e.g. ``daily 07:30 Europe/Kyiv kursk drones``.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 
 import discord
 from discord import app_commands
 
 from bot.commands.router import Command
 
-Run = Callable[[discord.Interaction, str, str], Awaitable[None]]
-Complete = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
-Callback = Callable[..., Awaitable[None]]
+Run = Callable[[discord.Interaction, str, str], Coroutine[Any, Any, None]]
+Complete = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+Callback = Callable[..., Coroutine[Any, Any, None]]
 
 DESCRIPTION_MAX = 100
 BRIEFING = "Which briefing (the newest when left out)"
@@ -89,13 +89,13 @@ def _shape(command: Command, run: Run) -> tuple[Callback, bool]:
     return bare, False
 
 
-def slash_command(command: Command, run: Run, complete: Complete) -> app_commands.Command:
+def slash_command(command: Command, run: Run, complete: Complete) -> app_commands.Command[Any, ..., None]:
     callback, has_briefing = _shape(command, run)
     if command.manages_chat:
         callback = app_commands.default_permissions(manage_channels=True)(callback)
     elif command.admin:  # a courtesy: the router refuses anyone not in DISCORD_ADMIN_IDS
         callback = app_commands.default_permissions(administrator=True)(callback)
-    slash = app_commands.Command(
+    slash: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=command.name, description=command.description[:DESCRIPTION_MAX], callback=callback
     )
     if has_briefing:

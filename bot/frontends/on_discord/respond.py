@@ -53,7 +53,7 @@ async def send_reply(interaction: discord.Interaction, reply: Reply, *, deferred
 
 async def _follow_up(interaction: discord.Interaction, part: DiscordMessage, private: bool) -> None:
     await interaction.followup.send(
-        content=part.content, embeds=part.embeds, ephemeral=private, allowed_mentions=NO_MENTIONS
+        content=part.content or "", embeds=part.embeds, ephemeral=private, allowed_mentions=NO_MENTIONS
     )
 
 

@@ -134,6 +134,8 @@ class TelegramFrontend:
         await self.application.start()
         settings = self.core.settings
         updater = self.application.updater
+        if updater is None:  # ApplicationBuilder always makes one unless told not to
+            raise RuntimeError("python-telegram-bot built no Updater")
         if settings.telegram_webhook_url:
             await updater.start_webhook(
                 listen=settings.telegram_webhook_listen,
