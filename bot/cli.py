@@ -53,15 +53,17 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.reply import reply_text
 
     text = " ".join(args.command).strip()
-    parsed = parse_command(text if text.startswith("/") else "/" + text)
-    if parsed is None:
+    if not text:
         return _fail("no command given; try /help", EXIT_USAGE)
 
     async def work(core: Core) -> int:
         router = build_router(core)
-        if router.get(parsed[0]) is None:
+        parsed = parse_command(text)
+        if parsed is not None and router.get(parsed[0]) is None:
             return _fail(f"unknown command /{parsed[0]}; try /help", EXIT_USAGE)
-        reply = await router.dispatch(CONSOLE_CALLER, *parsed)
+        reply = await router.dispatch_line(CONSOLE_CALLER, text)  # plain text searches, as in the console
+        if reply is None:
+            return _fail("that command is for another bot", EXIT_USAGE)
         print(reply_text(reply))
         return 0 if reply.ok else 1  # a refusal, a usage line or an error
 

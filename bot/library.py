@@ -51,9 +51,11 @@ class Library:
             return prefixed[0]
         return None
 
-    async def search(self, words: list[str], briefing_id: str | None = None) -> list[tuple[SearchHit, str]]:
-        """Matching sentences, newest first, each with its briefing's title."""
-        hits = await self.repo.search(words, briefing_id)
+    async def search(
+        self, words: list[str], briefing_id: str | None = None, limit: int = 10
+    ) -> list[tuple[SearchHit, str]]:
+        """Matching sentences, each with its briefing's title, grouped by briefing."""
+        hits = await self.repo.search(words, briefing_id, limit)
         await self._refresh_if_stale()
         return [(h, self._by_id[h.briefing_id].briefing.title if h.briefing_id in self._by_id else h.briefing_id)
                 for h in hits]

@@ -100,8 +100,10 @@ def message(text: str, *, ok: bool = True, private: bool = False) -> Reply:
     return Reply((para(text),), ok=ok, private=private)
 
 
-def usage(line: str) -> Reply:
-    return Reply((para("Usage: ", code(line)),), ok=False, private=True)
+def usage(line: str, problem: str = "") -> Reply:
+    """A usage line, after what was wrong when that is known ("25:00 is not a time of day")."""
+    blocks = (para(problem), para("Usage: ", code(line))) if problem else (para("Usage: ", code(line)),)
+    return Reply(blocks, ok=False, private=True)
 
 
 # The one answer to a command that failed unexpectedly (the cause goes to the log).

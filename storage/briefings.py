@@ -121,13 +121,14 @@ class BriefingRepository:
         phrases = [_fts_phrase(w) for w in words if w.strip()]
         if not phrases:
             return []
-        # Sentences with every word first; when none has them all, any word will do.
+        # Sentences with every word first; when none has them all, any word will do, the
+        # sentences with the rarest words first (a question's "what" and "in" count for little).
         hits = await self._search(" ".join(phrases), briefing_id, limit)
         if not hits and len(phrases) > 1:
-            hits = await self._search(" OR ".join(phrases), briefing_id, limit)
+            hits = await self._search(" OR ".join(phrases), briefing_id, limit, ranked=True)
         return hits
 
-    async def _search(self, query: str, briefing_id: str | None, limit: int) -> list[SearchHit]:
+    async def _search(self, query: str, briefing_id: str | None, limit: int, ranked: bool = False) -> list[SearchHit]:
         sql = (
             "SELECT briefing_id, text, highlight(sentences, 1, char(2), char(3)) FROM sentences "
             "WHERE sentences MATCH ?"
@@ -138,7 +139,7 @@ class BriefingRepository:
             params.append(briefing_id)
         # Newest sentences first: FTS5 walks rowids in order and stops at the limit, where
         # ranking would score every match first (slow on a thousand briefings).
-        sql += " ORDER BY rowid DESC LIMIT ?"
+        sql += " ORDER BY rank, rowid DESC LIMIT ?" if ranked else " ORDER BY rowid DESC LIMIT ?"
         params.append(limit)
         rows = await self.db.fetchall(sql, params)
         return [SearchHit(row[0], row[1], row[2]) for row in rows]

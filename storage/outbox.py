@@ -208,8 +208,16 @@ class OutboxRepository:
         )
         return OutboxStats(int(row[0]), row[1], int(row[2]), int(row[3]))
 
-    async def next_due_at(self) -> float | None:
-        return await self.db.scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+    async def next_due_at(self, platforms: Sequence[str]) -> float | None:
+        """When the earliest pending delivery to any of these platforms falls due."""
+        if not platforms:
+            return None
+        marks = ",".join("?" for _ in platforms)
+        return await self.db.scalar(
+            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
+            f"WHERE d.status = 'pending' AND s.active = 1 AND s.platform IN ({marks})",
+            list(platforms),
+        )
 
     async def alerts_since(self, since: float, until: float) -> list[tuple[str, dict, str]]:
         """(kind, payload, search text) of briefing alerts in a window, oldest first (for digests)."""

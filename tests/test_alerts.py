@@ -245,3 +245,22 @@ async def test_stalled_delivery_is_detected_and_shown_in_status(setup, core):
     await worker.run_once()
     await jobs.watchdog()
     assert not await core.state.get("delivery_stalled")
+
+
+async def test_deliveries_to_a_platform_nothing_here_sends_are_not_a_stall(setup, core):
+    """A Discord subscriber's alerts wait for a Discord process; a Telegram-only one is not stuck."""
+    from bot.alerts.jobs import AlertJobs
+
+    router, sender, worker = setup
+    await subscribe(router, 1)
+    await router.dispatch(Caller("discord", 77, 77, can_manage=True), "subscribe", "")
+    await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "broadcast", "both platforms")
+    await worker.run_once()  # the Telegram one goes out; the Discord one stays pending
+    assert [chat for chat, _ in sender.sent] == [1]
+    jobs = AlertJobs(core, worker)
+    worker.has_lease = True
+    real_clock = core.clock
+    core.clock = lambda: real_clock() + 3600
+    worker.last_progress -= 3600
+    await jobs.watchdog()
+    assert not await core.state.get("delivery_stalled")

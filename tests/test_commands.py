@@ -99,11 +99,59 @@ async def test_subscribe_confirms_with_summary_once_and_updates(router, core):
     assert await core.subscriptions.get("telegram", 100) is None
 
 
-@pytest.mark.parametrize("args", ["daily 25:00", "daily", "daily 08:00 Mars/Olympus", "daily 08:00 UTC daily", "a|b"])
-async def test_bad_subscribe_arguments_get_a_usage_line(router, core, args):
+@pytest.mark.parametrize(("args", "problem"), [
+    ("daily 25:00", "25:00 is not a time of day: hours go from 00 to 23"),
+    ("daily 08:61", "08:61 is not a time of day"),
+    ("daily", "A daily digest needs a time of day"),
+    ("daily 08:00 Mars/Olympus", "Mars/Olympus is not a time zone I know"),
+    ("daily 08:00 UTC daily", "daily cannot be a keyword here"),
+    ("weekly", "weekly is not a delivery mode"),
+    ("a|b", "a|b cannot be a keyword"),
+])
+async def test_bad_subscribe_arguments_say_what_is_wrong(router, core, args, problem):
     reply, text = await ask(router, USER, f"/subscribe {args}")
-    assert not reply.ok and text == "Usage: /subscribe [daily HH:MM [Area/City]] [keyword ...]"
+    first, usage = text.split("\n\n")
+    assert not reply.ok and first.startswith(problem), first
+    assert usage == "Usage: /subscribe [instant | daily HH:MM [Area/City]] [keyword ... | all]"
     assert await core.subscriptions.get("telegram", 100) is None
+
+
+async def test_changing_keywords_keeps_the_daily_digest_and_all_clears_them(router, core):
+    await ask(router, USER, "/subscribe daily 07:30 Europe/Kyiv")
+    await ask(router, USER, "/subscribe drones kursk")
+    sub = await core.subscriptions.get("telegram", 100)
+    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == ("daily", "07:30", "Europe/Kyiv", ("drones", "kursk"))
+    await ask(router, USER, "/subscribe instant")
+    sub = await core.subscriptions.get("telegram", 100)
+    assert (sub.mode, sub.keywords) == ("instant", ("drones", "kursk"))
+    await ask(router, USER, "/subscribe all")
+    assert (await core.subscriptions.get("telegram", 100)).keywords == ()
+
+
+async def test_the_console_cannot_subscribe(router, core):
+    from bot.frontends.console import CONSOLE_CALLER
+
+    reply, text = await ask(router, CONSOLE_CALLER, "/subscribe")
+    assert not reply.ok and "cannot reach this console" in text
+    assert await core.subscriptions.get("console", 0) is None
+
+
+async def test_plain_text_searches_and_a_bare_command_name_runs_it(router):
+    reply = await router.dispatch_line(USER, "what happened in Kursk?")
+    assert reply is not None and reply.title == "Search: what happened in Kursk?"
+    assert "Kursk" in reply_text(reply)
+    help_reply = await router.dispatch_line(USER, "help")
+    assert help_reply is not None and "/summary [briefing]" in reply_text(help_reply)
+    assert await router.dispatch_line(USER, "/summary@other_bot", "briefing_bot") is None
+
+
+async def test_search_says_when_hits_were_cut_and_shows_each_headline_once(router):
+    reply, text = await ask(router, USER, "/search the")
+    assert "Showing the first 10 matches" in text
+    assert text.count("Ukrainian Offensive Pushes Deep") == 1
+    long_query = "kursk " + "x" * 500
+    _, text = await ask(router, USER, f"/search {long_query}")
+    assert "x" * 100 not in text and "…" in text
 
 
 async def test_subscribe_refused_without_manage_rights(router, core):

@@ -90,7 +90,9 @@ class AlertJobs:
         """Log once when due deliveries stop moving; /status shows it until they move again."""
         now = self.core.clock()
         stats = await self.core.outbox.stats(now)
-        due = await self.core.outbox.next_due_at()
+        # Only deliveries something here can send count: a platform this process does not run
+        # (or the console, which never receives alerts) is not a stall.
+        due = await self.core.outbox.next_due_at(list(self.worker.senders))
         limit = self.core.settings.stall_seconds
         stalled = (
             due is not None and now - due > limit and self.worker.has_lease

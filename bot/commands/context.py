@@ -12,6 +12,7 @@ class Caller:
     ``user_id`` is None for a channel post. ``is_operator`` means the user id is among the
     configured admin ids of this platform; ``can_manage`` means the platform says this caller
     may manage this chat (group admin, the channel itself, Manage Channels, a private chat).
+    ``receives_alerts`` is False where nothing could deliver an alert (the console).
     """
 
     platform: str
@@ -20,3 +21,4 @@ class Caller:
     thread_id: int = 0
     is_operator: bool = False
     can_manage: bool = False
+    receives_alerts: bool = True

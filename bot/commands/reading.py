@@ -7,11 +7,14 @@ from datetime import datetime, timezone
 from bot.briefing.diff import figure_label
 from bot.briefing.model import Briefing, Figure
 from bot.commands.context import Caller
-from bot.reply import Inline, Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.reply import Block, Inline, Reply, Span, bold, bullets, italic, link, marked, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from bot.library import Entry
 
+SEARCH_HITS = 10
+MAX_SEARCH_WORDS = 20
+QUERY_SHOWN = 60
 NO_CONTENT = "No briefings are loaded yet. An operator can add files to the content folder and send /reload."
 
 
@@ -130,13 +133,26 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 
 async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
-    if not args:
+    words = [w for w in args if w.strip()][:MAX_SEARCH_WORDS]
+    if not words:
         raise UsageError
-    hits = await core.library.search(args)
+    query = _shorten(" ".join(words), QUERY_SHOWN)
+    hits = await core.library.search(words, limit=SEARCH_HITS + 1)
     if not hits:
-        return message(f"Nothing found for {' '.join(args)}.")
-    items: list[Inline] = [[*marked(h.marked), italic(f" ({title})")] for h, title in hits]
-    return Reply((bullets(items),), title=f"Search: {' '.join(args)}")
+        return message(f"Nothing found for {query}.")
+    by_title: dict[str, list[Inline]] = {}  # each headline once, in the order of its best hit
+    for hit, title in hits[:SEARCH_HITS]:
+        by_title.setdefault(title, []).append(list(marked(hit.marked)))
+    blocks: list[Block] = []
+    for title, items in by_title.items():
+        blocks += [para(bold(title)), bullets(items)]
+    if len(hits) > SEARCH_HITS:
+        blocks.append(para(italic(f"Showing the first {SEARCH_HITS} matches; add words to narrow the search.")))
+    return Reply(tuple(blocks), title=f"Search: {query}")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _unknown_briefing(ref: str) -> Reply:

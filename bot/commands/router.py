@@ -30,7 +30,8 @@ class Command:
 
 
 class UsageError(Exception):
-    """Raised by a handler for bad arguments; the router answers with the command's usage line."""
+    """Raised by a handler for bad arguments; the router answers with what was wrong (the
+    exception's message, when it has one) and the command's usage line."""
 
 
 def parse_command(text: str, bot_username: str | None = None) -> tuple[str, str] | None:
@@ -80,8 +81,8 @@ class CommandRouter:
             return message(f"/{command.name} is for the bot's operators only.", ok=False, private=True)
         try:
             reply = await command.handler(self.core, caller, args)
-        except UsageError:
-            return usage(command.usage)
+        except UsageError as exc:
+            return usage(command.usage, str(exc))
         except Exception:
             log.exception("command /%s failed for %s chat %s", command.name, caller.platform, caller.chat_id)
             if command.admin:
@@ -98,6 +99,17 @@ class CommandRouter:
             return None
         return await self.dispatch(caller, *parsed)
 
+    async def dispatch_line(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
+        """A line typed in a conversation: a command ("/name" or a bare command name such as
+        "help"), else a search for its words. None when it is a command for another bot."""
+        text = text.strip()
+        if text.startswith("/"):
+            return await self.dispatch_text(caller, text, bot_username)
+        first, _, rest = text.partition(" ")
+        if self.get(first) is not None:
+            return await self.dispatch(caller, first.lower(), rest.strip())
+        return await self.dispatch(caller, "search", text)
+
     async def _audit(self, caller: Caller, command: Command, args: str, outcome: str) -> None:
         await self.core.audit.record(
             AuditEntry(self.core.clock(), caller.platform, caller.user_id, caller.chat_id, command.name, args[:500], outcome)
@@ -107,9 +119,14 @@ class CommandRouter:
 def help_reply(router: CommandRouter, caller: Caller) -> Reply:
     rows: list[Inline] = []
     for command in router.public(caller.is_operator):
-        names = "/" + command.name + "".join(f", /{a}" for a in command.aliases)
-        rows.append([bold(names), " — " + command.description])
-    return Reply(
-        (para("Commands:"), bullets(rows), para("Arguments in [brackets] are optional; a briefing is named by its id from /briefings.")),
-        title="Briefing Bot",
-    )
+        also = f" (also {', '.join('/' + a for a in command.aliases)})" if command.aliases else ""
+        rows.append([bold(command.usage), f" — {command.description}{also}"])
+    if caller.platform == "console":
+        rows.append([bold("/quit"), " — leave the console (or Ctrl-D)"])
+    notes = [
+        para("Arguments in [brackets] are optional, <angle brackets> are required; "
+             "a briefing is named by its id from /briefings."),
+    ]
+    if caller.platform == "console" or caller.chat_id == caller.user_id:
+        notes.append(para("Any other text searches the briefings."))
+    return Reply((para("Commands:"), bullets(rows), *notes), title="Briefing Bot")

@@ -14,42 +14,76 @@ from bot.commands.router import UsageError
 from bot.core import Core
 from storage import Subscription
 
-SUBSCRIBE_USAGE = "/subscribe [daily HH:MM [Area/City]] [keyword ...]"
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+SUBSCRIBE_USAGE = "/subscribe [instant | daily HH:MM [Area/City]] [keyword ... | all]"
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _KEYWORD = re.compile(r"^[\w][\w'’-]{0,39}$")
+MODES = ("instant", "daily")
+# Words people try as a mode: questioned, never taken as a keyword.
+_NOT_MODES = ("weekly", "hourly", "monthly", "yearly", "now", "realtime", "digest")
 
 
 @dataclass(frozen=True, slots=True)
 class SubscribeArgs:
-    mode: str
+    """What /subscribe asked for; None means "keep what the subscription has"."""
+
+    mode: str | None
     digest_time: str | None
     timezone: str
-    keywords: tuple[str, ...]
+    keywords: tuple[str, ...] | None
 
 
 def parse_subscribe(args: list[str]) -> SubscribeArgs:
-    """Grammar: [daily HH:MM [Area/City]] [keyword ...]; "daily" is reserved. Raises UsageError."""
+    """Grammar: [instant | daily HH:MM [Area/City]] [keyword ... | all]. Raises UsageError saying what is wrong."""
     rest = list(args)
-    mode, at, tz = "instant", None, "UTC"
-    if rest and rest[0].lower() == "daily":
+    mode: str | None = None
+    at, tz = None, "UTC"
+    head = rest[0].lower() if rest else ""
+    if head in _NOT_MODES:
+        raise UsageError(f"{rest[0]} is not a delivery mode: alerts come as they happen (instant), "
+                         "or as a daily digest (daily HH:MM).")
+    if head == "instant":
         rest.pop(0)
-        if not rest or not _TIME.match(rest[0]):
-            raise UsageError
-        hour, minute = rest.pop(0).split(":")
-        mode, at = "daily", f"{int(hour):02d}:{minute}"
+        mode = "instant"
+    elif head == "daily":
+        rest.pop(0)
+        at = _digest_time(rest.pop(0) if rest else None)
+        mode = "daily"
         if rest and ("/" in rest[0] or rest[0].upper() == "UTC"):
-            tz = rest.pop(0)
-            try:
-                ZoneInfo(tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise UsageError from None
-            tz = "UTC" if tz.upper() == "UTC" else tz
+            tz = _time_zone(rest.pop(0))
+    if [w.lower() for w in rest] == ["all"]:
+        return SubscribeArgs(mode, at, tz, ())
     keywords = []
     for word in rest:
-        if word.lower() == "daily" or not _KEYWORD.match(word):
-            raise UsageError
+        if word.lower() in (*MODES, *_NOT_MODES, "all"):
+            raise UsageError(f"{word} cannot be a keyword here; the mode comes first, and \"all\" alone clears keywords.")
+        if "/" in word or ":" in word:
+            raise UsageError(f"{word} is not a keyword; a time zone or time goes after \"daily\".")
+        if not _KEYWORD.match(word):
+            raise UsageError(f"{word[:40]} cannot be a keyword: use plain words of letters and digits.")
         keywords.append(word.lower())
-    return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)))
+    return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)) if keywords else None)
+
+
+def _digest_time(text: str | None) -> str:
+    if text is None:
+        raise UsageError("A daily digest needs a time of day, such as daily 08:00.")
+    match = _CLOCK.match(text)
+    if not match:
+        raise UsageError(f"{text[:20]} is not a time of day; write it as HH:MM, such as 08:00.")
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise UsageError(f"{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _time_zone(text: str) -> str:
+    if text.upper() == "UTC":
+        return "UTC"
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"{text[:40]} is not a time zone I know; use an Area/City name such as Europe/Kyiv.") from None
+    return text
 
 
 def describe(sub: Subscription) -> list[Inline]:
@@ -75,13 +109,24 @@ def _refuse_unless_manager(caller: Caller) -> Reply | None:
 
 
 async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
+    if not caller.receives_alerts:
+        return message("Alerts cannot reach this console; subscribe from a Telegram or Discord chat.", ok=False)
     if refusal := _refuse_unless_manager(caller):
         return refusal
     wanted = parse_subscribe(args)
+    # What the command leaves out stays as it was: new keywords never reset a daily digest.
+    current = await core.subscriptions.get(caller.platform, caller.chat_id, caller.thread_id)
+    keep = current if current is not None and current.active else None
+    if wanted.mode is not None:
+        mode, at, tz = wanted.mode, wanted.digest_time, wanted.timezone
+    elif keep is not None:
+        mode, at, tz = keep.mode, keep.digest_time, keep.timezone
+    else:
+        mode, at, tz = "instant", None, "UTC"
+    keywords = wanted.keywords if wanted.keywords is not None else (keep.keywords if keep is not None else ())
     sub, started = await core.subscriptions.upsert(
         caller.platform, caller.chat_id, caller.thread_id,
-        mode=wanted.mode, digest_time=wanted.digest_time, timezone=wanted.timezone,
-        keywords=wanted.keywords, now=core.clock(),
+        mode=mode, digest_time=at, timezone=tz, keywords=keywords, now=core.clock(),
     )
     head = "Subscribed." if started else "Subscription updated."
     blocks: list[Block] = [para(head), bullets(describe(sub))]

@@ -1,9 +1,15 @@
-"""The terminal front-end: chat with the bot as its local operator, with line editing and history."""
+"""The terminal front-end: chat with the bot as its local operator, with line editing and history.
+
+Lines are read on a daemon thread, so Ctrl-C ends the console at once (the event loop is
+interrupted, not a blocked `input()`), and end of input ends it quietly. A line that starts
+with a command's name runs that command; any other text searches the briefings.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -11,7 +17,10 @@ from bot.commands.context import Caller
 from bot.commands.router import CommandRouter
 from bot.reply import Reply, Span, reply_text
 
-CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True)
+# The console's operator; a console cannot receive alerts, so it cannot subscribe.
+CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True,
+                        receives_alerts=False)
+QUIT = {"/quit", "/exit", "quit", "exit"}
 
 _ANSI = {"bold": "\033[1m", "italic": "\033[3m", "code": "\033[36m", "mark": "\033[7m"}
 _RESET = "\033[0m"
@@ -41,36 +50,60 @@ def _enable_line_editing(history: Path) -> None:
     readline.set_history_length(1000)
     import atexit
 
-    atexit.register(lambda: _save_history(readline, history))
+    def save() -> None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+    atexit.register(save)
 
 
-def _save_history(readline, history: Path) -> None:
-    try:
-        readline.write_history_file(history)
-    except OSError:
-        pass
+class LineReader:
+    """Lines from standard input, read on a daemon thread one at a time, when asked for."""
+
+    def __init__(self, prompt: str):
+        self._prompt = prompt
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._wanted = threading.Semaphore(0)  # the prompt shows only once the last reply is out
+        threading.Thread(target=self._read, name="console-input", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            self._wanted.acquire()
+            try:
+                line: str | None = input(self._prompt)
+            except (EOFError, KeyboardInterrupt, OSError, ValueError):
+                line = None
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            if line is None:
+                return
+
+    async def next(self) -> str | None:
+        """The next line, or None at the end of input."""
+        self._wanted.release()
+        return await self._lines.get()
 
 
 async def run_console(router: CommandRouter, history: Path, out: TextIO = sys.stdout) -> int:
-    """Read commands until end of input or /quit; every line is answered."""
+    """Read lines until end of input or /quit; every line is answered."""
     interactive = sys.stdin.isatty()
     if interactive:
         _enable_line_editing(history)
     color = out.isatty()
-    print("Briefing Bot console. Type /help for commands, /quit to leave.", file=out)
+    print("Briefing Bot console. Type /help for commands, any other text to search, /quit to leave.", file=out)
+    lines = LineReader("> " if interactive else "")
     while True:
-        try:
-            line = await asyncio.to_thread(input, "> " if interactive else "")
-        except (EOFError, KeyboardInterrupt):
-            print(file=out)
+        line = await lines.next()
+        if line is None:
+            if interactive:
+                print(file=out)
             return 0
         line = line.strip()
         if not line:
             continue
-        if line in {"/quit", "/exit", "quit", "exit"}:
+        if line.lower() in QUIT:
             return 0
-        if not line.startswith("/"):
-            line = "/" + line
-        reply = await router.dispatch_text(CONSOLE_CALLER, line)
-        if reply is not None:
-            print(render(reply, color) + "\n", file=out, flush=True)
+        reply = await router.dispatch_line(CONSOLE_CALLER, line)
+        print(render(reply, color) + "\n", file=out, flush=True)
