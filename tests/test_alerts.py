@@ -264,3 +264,11 @@ async def test_deliveries_to_a_platform_nothing_here_sends_are_not_a_stall(setup
     worker.last_progress -= 3600
     await jobs.watchdog()
     assert not await core.state.get("delivery_stalled")
+
+
+def test_an_alert_points_at_its_own_briefing():
+    new = reply_text(alert_reply("new", {"briefing_id": "storm", "title": "Storm", "summary": "Rain."}))
+    assert "/summary storm for the full briefing" in new
+    digest = reply_text(alert_reply("digest", {"date": "2026-12-04", "items": [
+        {"kind": "new", "briefing_id": "storm", "title": "Storm", "summary": "Rain."}]}))
+    assert "/briefings" in digest

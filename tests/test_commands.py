@@ -221,3 +221,17 @@ async def test_a_failing_command_answers_with_an_apology(core, caplog):
     assert not reply.ok and reply_text(reply).startswith("Sorry")
     assert "database on fire" not in reply_text(reply)
     assert any("command /boom failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_every_reading_reply_ends_with_where_it_comes_from(router):
+    for command in ("/summary", "/figures", "/keypoints", "/quotes"):
+        _, text = await ask(router, USER, command)
+        assert text.splitlines()[-1].endswith("· id kursk-incursion"), (command, text.splitlines()[-1])
+
+
+async def test_a_headline_only_briefing_says_it_has_no_body(router, core, content_dir):
+    (content_dir / "bare.txt").write_text("Only A Headline Here\n", encoding="utf-8")
+    await core.reload()
+    reply, text = await ask(router, USER, "/summary bare")
+    assert reply.title == "Only A Headline Here"
+    assert "only a headline" in text and "\n\n\n" not in text

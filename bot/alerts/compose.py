@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot.reply import Block, Inline, Reply, bold, bullets, italic, para
+from bot.reply import Block, Inline, Paragraph, Reply, bold, bullets, italic, para
 
-FOOTER = italic("/summary for the full briefing · /unsubscribe to stop these alerts")
+def footer(briefing_id: str | None = None) -> Paragraph:
+    """The way on from an alert: its own briefing (not whichever is newest), or the list."""
+    more = f"/summary {briefing_id} for the full briefing" if briefing_id else "/briefings for every briefing"
+    return para(italic(f"{more} · /unsubscribe to stop these alerts"))
 
 
 def alert_reply(kind: str, payload: dict) -> Reply:
@@ -23,7 +26,7 @@ def _new(p: dict) -> Reply:
     blocks: list[Block] = [para(p.get("summary") or "")]
     if p.get("key_points"):
         blocks += [para(bold("Key developments")), bullets(p["key_points"])]
-    blocks.append(para(FOOTER))
+    blocks.append(footer(p.get("briefing_id")))
     return Reply(tuple(blocks), title=f"New briefing: {p['title']}")
 
 
@@ -52,7 +55,7 @@ def change_blocks(change: dict) -> list[Block]:
 
 def _changed(p: dict) -> Reply:
     blocks = change_blocks(p.get("change", {}))
-    blocks.append(para(FOOTER))
+    blocks.append(footer(p.get("briefing_id")))
     return Reply(tuple(blocks), title=f"Updated: {p['title']}")
 
 
@@ -71,5 +74,5 @@ def _digest(p: dict) -> Reply:
             blocks.append(para(item.get("summary") or ""))
         else:
             blocks += change_blocks(item.get("change", {}))
-    blocks.append(para(FOOTER))
+    blocks.append(footer())
     return Reply(tuple(blocks), title=f"Daily digest · {p['date']}")

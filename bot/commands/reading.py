@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from bot.briefing.diff import figure_label
 from bot.briefing.model import Briefing, Figure
 from bot.commands.context import Caller
-from bot.reply import Block, Inline, Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.reply import Block, Inline, Paragraph, Reply, Span, bold, bullets, italic, link, marked, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
 from bot.library import Entry
@@ -45,13 +45,15 @@ def loaded_line(entry: Entry) -> Span:
     return italic(f"Loaded {when} · id {entry.briefing.id}")
 
 
-def source_spans(b: Briefing) -> list[Span | str]:
-    spans: list[Span | str] = []
+def footer(entry: Entry) -> Paragraph:
+    """Where a briefing comes from and when it was loaded: the last line of every reading reply."""
+    b = entry.briefing
+    spans: Inline = []
     if b.source:
         spans += ["Source: ", link(b.source, b.source) if b.source.startswith(("http://", "https://")) else b.source]
     if b.published:
         spans += [" · " if spans else "", f"Published {b.published}"]
-    return spans
+    return para(*spans, " · " if spans else "", loaded_line(entry))
 
 
 async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -63,11 +65,13 @@ async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 def summary_reply(entry: Entry) -> Reply:
     b = entry.briefing
-    blocks: list = [para(b.summary or (b.paragraphs[0] if b.paragraphs else ""))]
+    lead = b.summary or (b.paragraphs[0] if b.paragraphs else "")
+    blocks: list[Block] = [para(lead)] if lead else []
     if b.key_points:
         blocks += [para(bold("Key developments")), bullets(b.key_points)]
-    tail = source_spans(b)
-    blocks.append(para(*tail, " · " if tail else "", loaded_line(entry)))
+    if not blocks:
+        blocks.append(para(italic("This briefing is only a headline: it has no lead, paragraphs or key points.")))
+    blocks.append(footer(entry))
     return Reply(tuple(blocks), title=b.title)
 
 
@@ -96,7 +100,7 @@ async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
     if not chosen:
         what = f" matching {' '.join(rest)}" if rest else ""
         return Reply((para(f"No figures{what} in this briefing."),), title=f"Figures · {b.title}", ok=not rest)
-    return Reply((bullets(figure_line(f) for f in chosen), para(loaded_line(entry))), title=f"Figures · {b.title}")
+    return Reply((bullets(figure_line(f) for f in chosen), footer(entry)), title=f"Figures · {b.title}")
 
 
 async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -105,8 +109,8 @@ async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
         return entry
     b = entry.briefing
     if not b.key_points:
-        return Reply((para("This briefing has no list of key developments. Try /summary."),), title=b.title)
-    return Reply((bullets(b.key_points),), title=f"Key developments · {b.title}")
+        return Reply((para("This briefing has no list of key developments. Try /summary."), footer(entry)), title=b.title)
+    return Reply((bullets(b.key_points), footer(entry)), title=f"Key developments · {b.title}")
 
 
 async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -115,9 +119,9 @@ async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
         return entry
     b = entry.briefing
     if not b.quotes:
-        return Reply((para("No quotes in this briefing."),), title=b.title)
+        return Reply((para("No quotes in this briefing."), footer(entry)), title=b.title)
     items: list[Inline] = [[f"“{q.text}”", " — ", bold(q.speaker or "unattributed")] for q in b.quotes]
-    return Reply((bullets(items),), title=f"Quotes · {b.title}")
+    return Reply((bullets(items), footer(entry)), title=f"Quotes · {b.title}")
 
 
 async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
