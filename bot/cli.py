@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Awaitable, Callable
@@ -98,21 +99,26 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    problems = []
-    files = content_files(settings.content_dir)
-    if not files:
-        problems.append(f"BOT_CONTENT_DIR: no briefing files in {settings.content_dir}")
+    folder = settings.content_dir
+    tokens = [name for name, value in (("telegram", settings.telegram_token), ("discord", settings.discord_token)) if value]
+    front_ends = f"front-ends: {', '.join(tokens) or 'console only'}"
+    if not folder.is_dir():
+        print(f"BOT_CONTENT_DIR: {folder} is not a folder", file=sys.stderr)
+        print(f"configuration has a problem; {front_ends}")
+        return 1
+    files = content_files(folder)
+    broken = []
     for path in files:
         try:
             parse_file(path)
         except BriefingError as exc:
-            problems.append(f"{path.name}: {exc}")
-    for line in problems:
+            broken.append(f"{path.name}: {exc}")
+    for line in broken:
         print(line, file=sys.stderr)
-    tokens = [name for name, value in (("telegram", settings.telegram_token), ("discord", settings.discord_token)) if value]
-    print(f"configuration ok; {len(files) - len(problems)} of {len(files)} briefing files valid; "
-          f"front-ends: {', '.join(tokens) or 'console only'}")
-    return 1 if problems else 0
+    if not files:
+        print(f"BOT_CONTENT_DIR: no briefing files (.txt, .md) in {folder}", file=sys.stderr)
+    print(f"configuration ok; {len(files) - len(broken)} of {len(files)} briefing files valid; {front_ends}")
+    return 1 if broken or not files else 0
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -128,6 +134,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Briefing Bot: news briefings for chats.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log everything to the terminal (INFO and up)")
     sub = parser.add_subparsers(dest="action", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run every front-end whose token is set (the console when none is)").set_defaults(func=cmd_run)
     sub.add_parser("console", help="chat with the bot in this terminal").set_defaults(func=cmd_console)
@@ -151,9 +158,22 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     from bot.logs import setup_logging
 
-    quiet = args.action in {"ask", "parse", "check", "console"} or (args.action == "run" and not settings.telegram_token and not settings.discord_token)
-    setup_logging("WARNING" if quiet else settings.log_level, [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret])
+    secrets = [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret]
+    console = args.action == "console" or (args.action == "run" and not settings.telegram_token
+                                           and not settings.discord_token and sys.stdin.isatty())
+    if args.verbose:
+        setup_logging(settings.log_level, secrets)
+    elif console:  # the conversation stays clean: the log goes to a file beside the database
+        setup_logging(settings.log_level, secrets, file=settings.db_path.parent / "console.log")
+    elif args.action == "run":
+        setup_logging(settings.log_level, secrets)
+    else:  # one-shot commands print their result; the log shows only what went wrong
+        setup_logging("WARNING", secrets)
     try:
         return args.func(settings, args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `parse --json | head`: the reader left, which is not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

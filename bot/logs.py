@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Iterable
 
 # A Telegram bot token as it appears in Bot API URLs, even one we were not told about.
@@ -39,9 +40,15 @@ class DropExpected(logging.Filter):
         return "maximum number of running instances reached" not in record.getMessage()
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactTokens:
+def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None = None) -> RedactTokens:
+    """Log to stderr, or to ``file`` (appended, its folder made) where the terminal is a conversation."""
     redactor = RedactTokens(secrets)
-    handler = logging.StreamHandler()
+    handler: logging.Handler
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
     handler.addFilter(DropExpected())

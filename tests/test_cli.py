@@ -91,3 +91,38 @@ def test_console_answers_piped_commands(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Key developments" in result.stdout and "Putin" in result.stdout
+
+
+def test_errors_and_usage_lines_exit_non_zero(tmp_path):
+    nosuch = run(tmp_path, "ask", "/summary nosuch")
+    assert nosuch.returncode == 1 and "No briefing called 'nosuch'" in nosuch.stdout
+    bare = run(tmp_path, "ask", "/broadcast")
+    assert bare.returncode == 1 and "Usage: /broadcast <text>" in bare.stdout
+
+
+def test_reload_says_its_result_once_and_logs_nothing_but_problems(tmp_path):
+    result = run(tmp_path, "reload")
+    assert result.returncode == 0 and result.stdout.count("1 added") == 1
+    assert result.stderr == ""
+    verbose = run(tmp_path, "--verbose", "reload")
+    assert "INFO" in verbose.stderr
+
+
+def test_check_names_a_missing_content_folder(tmp_path):
+    result = run(tmp_path, "check", content=tmp_path / "nonexistent")
+    assert result.returncode == 1
+    assert "is not a folder" in result.stderr and "-1" not in result.stdout + result.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("Many Figures\n\n" + "\n\n".join(f"Officials counted {i} villages on day {i}." for i in range(1, 1500)),
+                   encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
+    environ["BOT_DB_PATH"] = str(tmp_path / "data" / "bot.sqlite3")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "parse", str(big), "--json"], cwd=ROOT, env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"{"
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err

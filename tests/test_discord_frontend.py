@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import asyncio
 import contextlib
 import socket
@@ -352,3 +353,14 @@ async def test_telegram_and_discord_share_one_loop_and_storage(fake, settings, c
             assert (await core.subscriptions.get("discord", CHANNEL)).active
         finally:
             await stop_all(frontends)
+
+
+async def test_no_voice_warning_for_a_bot_that_never_speaks(core, caplog):
+    import discord
+
+    from bot.frontends.on_discord.app import DiscordFrontend
+
+    discord.VoiceClient.warn_nacl = True  # as in a fresh process without PyNaCl
+    with caplog.at_level(logging.WARNING):
+        DiscordFrontend(core, build_router(core))
+    assert "PyNaCl" not in caplog.text

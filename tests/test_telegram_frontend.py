@@ -387,3 +387,12 @@ async def test_many_concurrent_subscribes_are_each_confirmed(telegram, fake):
         confirm, shown = fake.sent_to(chat)[:2]
         assert "Subscribed." in confirm["text"], confirm["text"]
         assert "Delivery: every alert as it happens" in shown["text"], shown["text"]
+
+
+async def test_plain_text_in_a_private_chat_searches(telegram, fake):
+    [reply] = await say(fake, READER, READER, "what happened in Kursk?")
+    assert reply["text"].startswith("Search: what happened in Kursk?") and "Kursk" in reply["text"]
+    before = len(fake.sent_to(GROUP))
+    fake.user_message(GROUP, MEMBER, "just chatting in a group")
+    [after] = await say(fake, GROUP, MEMBER, "/start")  # the group's plain text got no answer before this
+    assert len(fake.sent_to(GROUP)) == before + 1 and "/summary" in after["text"]

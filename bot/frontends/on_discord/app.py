@@ -39,6 +39,7 @@ class BriefingClient(discord.Client):
     """The discord.py client: no privileged intents, no mentions unless a send allows them."""
 
     def __init__(self, frontend: DiscordFrontend, guild_ready_timeout: float):
+        discord.VoiceClient.warn_nacl = False  # this bot never speaks: PyNaCl's absence is no news
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(

@@ -108,6 +108,8 @@ class TelegramFrontend:
         app = self.application
         new_posts = (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST) & filters.COMMAND
         app.add_handler(MessageHandler(new_posts, self._on_command))
+        private_text = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+        app.add_handler(MessageHandler(private_text, self._on_private_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(ChatMemberHandler(self._on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -169,6 +171,15 @@ class TelegramFrontend:
         command = self.router.get(parsed[0])
         manage = command is not None and command.manages_chat and await can_manage(msg, self.admins)
         await self.reply(msg, await self.router.dispatch(self._caller(msg, manage), *parsed))
+
+    async def _on_private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Plain text in a private chat searches the briefings (or runs a bare command name)."""
+        msg = update.effective_message
+        if msg is None or not msg.text:
+            return
+        reply = await self.router.dispatch_line(self._caller(msg, manage=True), msg.text)
+        if reply is not None:
+            await self.reply(msg, reply)
 
     def _caller(self, msg: Message, manage: bool) -> Caller:
         user = msg.from_user
