@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Awaitable, Callable
@@ -82,6 +83,17 @@ def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, work, load=False))
 
 
+async def _until_stopped(why: str) -> None:
+    """Say why once, then wait for SIGTERM or SIGINT (the handlers are in place before the line)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    _fail(why)
+    sys.stderr.flush()
+    await stop.wait()
+
+
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
@@ -125,8 +137,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_token and not settings.discord_token:
         if sys.stdin.isatty():
             return cmd_console(settings, args)
-        return _fail("no front-end to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
-                     "(the console needs a terminal)", EXIT_USAGE)
+        # A platform restarts a worker that exits, so the same line would repeat forever:
+        # say it once, then wait to be stopped.
+        asyncio.run(_until_stopped("no front-end to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
+                                   "(the console needs a terminal); waiting for SIGTERM"))
+        return EXIT_USAGE
     from bot.service import run_service
 
     return asyncio.run(run_service(settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,10 +71,19 @@ def test_reload_then_unchanged(tmp_path):
     assert "0 added, 0 changed, 1 unchanged" in second.stdout
 
 
-def test_run_without_token_and_terminal_fails_loudly(tmp_path):
-    result = run(tmp_path, "run")
-    assert result.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "DISCORD_BOT_TOKEN" in result.stderr
+def test_run_without_token_and_terminal_says_so_once_and_waits_to_be_stopped(tmp_path):
+    """A platform restarts a worker that exits: one clear line, then no restart loop."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
+    environ["BOT_DB_PATH"] = str(tmp_path / "data" / "bot.sqlite3")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environ, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    line = proc.stderr.readline()  # blocks until the one line is written
+    assert "TELEGRAM_BOT_TOKEN" in line and "DISCORD_BOT_TOKEN" in line
+    assert proc.poll() is None  # still there: nothing to restart
+    proc.send_signal(signal.SIGTERM)
+    _, rest = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and rest == ""
 
 
 def test_bad_setting_is_named_in_one_line(tmp_path):
