@@ -136,3 +136,30 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     proc.stdout.close()  # like `| head -1`
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err
+
+
+def test_ctrl_c_ends_the_console_at_once(tmp_path):
+    """In a terminal, Ctrl-C ends the console without waiting for Enter (exit 130)."""
+    import pty
+    import select
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
+    environ.update({"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(BUNDLED.parent),
+                    "TERM": "dumb"})
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], cwd=ROOT, env=environ, stdin=follower,
+                            stdout=follower, stderr=follower, start_new_session=True,
+                            preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0))
+    os.close(follower)
+    seen = b""
+    try:
+        while b"> " not in seen:  # the prompt: the console is reading
+            ready, _, _ = select.select([leader], [], [], 30)
+            assert ready, f"no prompt; saw {seen!r}"
+            seen += os.read(leader, 4096)
+        os.write(leader, b"\x03")  # Ctrl-C, as the terminal sends it
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)

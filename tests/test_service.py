@@ -110,4 +110,5 @@ async def test_bad_token_exits_non_zero_with_one_line(settings, tmp_path):
         output = log.read_text()
         assert code == 1
         assert "TELEGRAM_BOT_TOKEN" in output and "Traceback" not in output
+        assert "Unclosed" not in output  # every session opened before the failure is closed
         assert fake.token not in output
