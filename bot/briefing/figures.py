@@ -21,6 +21,7 @@ from bot.briefing.numbers import (
     round_value,
 )
 from bot.briefing.phrases import describe, noun_after
+from bot.briefing.text import excerpt
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CUR = r"(?:US\$|CA?\$|AU?\$|HK\$|NZ\$|R\$|[$€£¥₹₽₴₩₺₦]|(?:USD|EUR|GBP|JPY|CHF|CNY)\s?)"
@@ -125,9 +126,9 @@ class _Spans:
         return k >= 0 and self.max_end[k] > start
 
     def add(self, start: int, end: int) -> None:
-        if self.starts and start < self.starts[-1]:  # out of order: rebuild (rare)
-            self.__init__([*self.spans, (start, end)])
-            return
+        """Add a span that starts at or after every span already added."""
+        if self.starts and start < self.starts[-1]:
+            raise ValueError("spans must be added in order of their start")
         self.spans.append((start, end))
         self.starts.append(start)
         self.max_end.append(max(end, self.max_end[-1]) if self.max_end else end)
@@ -341,58 +342,60 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
 def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     """Every figure in one sentence (or headline, or key point), in reading order."""
     s = sentence
-    hits: list[_Hit] = []
-    taken = _Spans()
-
-    def add(hit: _Hit) -> None:
-        hits.append(hit)
-        taken.add(hit.start, hit.end)
-
-    for hit in _date_hits(s) if _HAS_DIGIT.search(s) else ():
-        add(hit)
-    for hit in [*_age_hits(s), *_clock_durations(s)]:
-        if not taken.overlaps(hit.start, hit.end):
-            add(hit)
     has_digit = _HAS_DIGIT.search(s) is not None
+    # Dates first, then ages and race times that do not overlap them: both lists come out in
+    # order, so the spans they take are built once and only read afterwards.
+    early = _date_hits(s) if has_digit else []
+    dates = _Spans([(h.start, h.end) for h in early])
+    for hit in sorted([*_age_hits(s), *_clock_durations(s)], key=lambda h: h.start):
+        if not dates.overlaps(hit.start, hit.end):
+            early.append(hit)
+    taken_early = _Spans([(h.start, h.end) for h in early])
+    taken_late = _Spans()  # numbers, found left to right: appended in order
+
+    def taken(start: int, end: int) -> bool:
+        return taken_early.overlaps(start, end) or taken_late.overlaps(start, end)
+
     spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)]
     if has_digit:
         spans += [(m.start(), m.end()) for m in _NOT_FIGURES.finditer(s)]
     blocked = _Spans(spans)
+    hits = list(early)
     for m in _CORE.finditer(s):
-        if not m.group(0).strip() or taken.overlaps(m.start(), m.end()):
+        if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):
             continue
         hit = _number_hit(s, m, headline)
-        if hit is None or taken.overlaps(hit.start, hit.end):
+        if hit is None or taken(hit.start, hit.end):
             continue
         conv = _conversion(s, hit.end) if hit.unit and hit.kind != "count" else None
         while conv is not None:
             hit.conversions.append(conv[0])
             hit.end = conv[1]
             conv = _conversion(s, hit.end)
-        add(hit)
-    _share_range_units(s, hits)
+        hits.append(hit)
+        taken_late.add(hit.start, hit.end)
     hits.sort(key=lambda h: h.start)
-    out = []
-    for hit in hits:
-        window = s[max(0, hit.start - _LOOKBACK) : hit.start]
-        approx = hit.approx or _APPROX_BEFORE.search(window) is not None
-        approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
-        out.append(
-            Figure(
-                text=s[hit.start : hit.end].strip(),
-                value=hit.value,
-                unit=hit.unit,
-                about=describe(s, hit.start, hit.end, hit.noun, hit.kind),
-                approx=approx,
-                sentence=sentence,
-                kind=hit.kind,
-                conversions=tuple(hit.conversions),
-                iso=hit.iso,
-            )
-        )
-    return out
+    _share_range_units(s, hits)
+    return [_figure(s, hit) for hit in hits]
+
+
+def _figure(s: str, hit: _Hit) -> Figure:
+    window = s[max(0, hit.start - _LOOKBACK) : hit.start]
+    approx = hit.approx or _APPROX_BEFORE.search(window) is not None
+    approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
+    return Figure(
+        text=s[hit.start : hit.end].strip(),
+        value=hit.value,
+        unit=hit.unit,
+        about=describe(s, hit.start, hit.end, hit.noun, hit.kind),
+        approx=approx,
+        sentence=excerpt(s, hit.start, hit.end),
+        kind=hit.kind,
+        conversions=tuple(hit.conversions),
+        iso=hit.iso,
+    )
 
 
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and|or)\s*(?:\$|€|£)?")

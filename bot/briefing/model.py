@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 FigureKind = Literal["quantity", "money", "percent", "date", "duration", "age", "count"]
@@ -95,7 +95,6 @@ class Briefing:
     source: str | None = None
     published: str | None = None
     tags: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         """The shape `python -m bot parse --json` prints and storage keeps."""

@@ -8,28 +8,39 @@ from dataclasses import replace
 from pathlib import PurePath
 
 from bot.briefing.figures import extract_figures
-from bot.briefing.frontmatter import KNOWN_KEYS, parse_tags, source_of, split_front_matter
+from bot.briefing.frontmatter import parse_tags, source_of, split_front_matter
 from bot.briefing.layout import read_layout
 from bot.briefing.model import Briefing, BriefingError, Figure
 from bot.briefing.quotes import extract_quotes
 from bot.briefing.text import normalize, slugify, split_sentences
 
-MAX_BYTES = 1_000_000
+MAX_BRIEFING_BYTES = 2_000_000  # default for the BOT_MAX_BRIEFING_BYTES setting
+MAX_BYTES = MAX_BRIEFING_BYTES  # the name bot/content.py imports today
 SUMMARY_CHARS = 400
+_SAME_VALUE_CHECKS = 16  # earlier figures with one value and unit a new one is compared with
+_HEADLINE_FIGURES = 20
 
 _BYLINE = re.compile(r"^(?:By|From|Updated|Published|Posted|Photo|Image|Source)\b", re.I)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
 
 
-def _decode(raw: bytes | str) -> str:
+def size_problem(size: int, limit: int = MAX_BRIEFING_BYTES) -> str | None:
+    """The one-line reason a file of ``size`` bytes is refused, or None if it may be parsed."""
+    if size > limit:
+        return f"file too large ({size:,} bytes; the limit is {limit:,})"
+    return None
+
+
+def _decode(raw: bytes | str, limit: int) -> str:
     if isinstance(raw, str):
         size = len(raw.encode("utf-8", "surrogatepass"))
         text = raw
     else:
         size = len(raw)
         text = None
-    if size > MAX_BYTES:
-        raise BriefingError(f"file too large ({size} bytes; the limit is {MAX_BYTES})")
+    problem = size_problem(size, limit)
+    if problem:
+        raise BriefingError(problem)
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             raise BriefingError("binary file (contains NUL bytes)")
@@ -104,14 +115,14 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
-            for i in buckets.get(key, ()):
+            for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
                 if _same(out[i], fig, loose=False, body_pair=is_body):
                     out[i] = _merge(out[i], fig)
                     break
             else:
                 buckets.setdefault(key, []).append(len(out))
                 out.append(fig)
-    lead = [f for f in headline if not any(_same(k, f, loose=True, body_pair=False) for k in out)]
+    lead = [f for f in headline[:_HEADLINE_FIGURES] if not any(_same(k, f, loose=True, body_pair=False) for k in out)]
     return lead + out
 
 
@@ -129,9 +140,11 @@ def _briefing_id(fields: dict[str, str], default_id: str | None, name: str) -> s
     return "briefing"
 
 
-def parse_briefing(raw: bytes | str, name: str, *, default_id: str | None = None) -> Briefing:
+def parse_briefing(
+    raw: bytes | str, name: str, *, default_id: str | None = None, max_bytes: int = MAX_BRIEFING_BYTES
+) -> Briefing:
     """Parse one briefing file; raise BriefingError with a one-line reason if it cannot be one."""
-    text = normalize(_decode(raw))
+    text = normalize(_decode(raw, max_bytes))
     fields, lines = split_front_matter(text.split("\n"))
     layout = read_layout(lines, fields.get("title"))
     if layout is None or not layout.title:
@@ -149,5 +162,4 @@ def parse_briefing(raw: bytes | str, name: str, *, default_id: str | None = None
         source=source_of(fields),
         published=fields.get("published") or fields.get("date") or None,
         tags=parse_tags(fields.get("tags", "")),
-        extra={k: v for k, v in fields.items() if k not in KNOWN_KEYS},
     )
