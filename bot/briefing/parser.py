@@ -85,35 +85,56 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in _CONTENT_WORD.findall(text.lower())}
 
 
+def _meaning(fig: Figure) -> set[str]:
+    """The stems of what a figure measures, without its own unit ("people", "percent")."""
+    return _stems(fig.about) - _stems(fig.unit or "") - _stems(fig.text)
+
+
 def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
-    """Whether ``new`` restates ``kept``; ``loose`` for headline figures that lack a unit."""
+    """Whether ``new`` restates ``kept``; ``loose`` when one side is the headline."""
     if kept.kind == "date" or new.kind == "date":
         return kept.kind == new.kind and kept.iso == new.iso
     if kept.value != new.value:
         return False
-    if kept.unit != new.unit and not (loose and new.unit is None):
+    if kept.value is None and kept.text.lower().split()[:1] != new.text.lower().split()[:1]:
+        return False  # vague amounts: "thousands" restates "thousands of residents", not "dozens"
+    if kept.unit != new.unit and not (loose and None in (new.unit, kept.unit)):
         return False
-    if loose and new.unit is None and kept.kind != new.kind and new.kind not in ("count", "quantity"):
-        return False
+    if loose and None in (new.unit, kept.unit) and kept.kind != new.kind:
+        if {kept.kind, new.kind} - {"count", "quantity"}:
+            return False
     if body_pair:  # two body mentions of one number may measure different things
-        return kept.text.lower() == new.text.lower() or bool(_stems(kept.about) & _stems(new.about))
+        a, b = _meaning(kept), _meaning(new)
+        return bool(a & b) or (not a or not b) and kept.text.lower() == new.text.lower()
     return True
 
 
 def _merge(kept: Figure, new: Figure) -> Figure:
     return replace(
         kept,
+        unit=kept.unit or new.unit,
+        kind=kept.kind if kept.unit or not new.unit else new.kind,
+        about=kept.about if kept.unit or not new.about else new.about,
         approx=kept.approx or new.approx,
         conversions=kept.conversions or new.conversions,
     )
 
 
 def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[Figure]) -> list[Figure]:
-    """One entry per figure: repeats in key points and headline fold into the body's mention."""
+    """One entry per figure, at its first mention: the headline's, then the body's, then key points'."""
     out: list[Figure] = []
     buckets: dict[tuple[object, ...], list[int]] = {}  # same value and unit -> indexes in out
+    lead = headline[:_HEADLINE_FIGURES]
+    by_value: dict[object, list[int]] = {}
+    for i, fig in enumerate(lead):
+        by_value.setdefault(fig.iso if fig.kind == "date" else fig.value, []).append(i)
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
+            value_key = fig.iso if fig.kind == "date" else fig.value
+            i_lead = next((i for i in by_value.get(value_key, ()) if _same(lead[i], fig, loose=True, body_pair=False)), None)
+            if i_lead is not None:  # the headline's words, the body's description
+                lead[i_lead] = replace(_merge(lead[i_lead], fig), about=fig.about or lead[i_lead].about)
+                continue
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
             for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
                 if _same(out[i], fig, loose=False, body_pair=is_body):
@@ -122,7 +143,6 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
             else:
                 buckets.setdefault(key, []).append(len(out))
                 out.append(fig)
-    lead = [f for f in headline[:_HEADLINE_FIGURES] if not any(_same(k, f, loose=True, body_pair=False) for k in out)]
     return lead + out
 
 

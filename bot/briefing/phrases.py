@@ -60,6 +60,8 @@ def is_plural_noun(word: str) -> bool:
         return True
     if w in _SINGULAR_S:
         return False
+    if word[:1].isupper() and w.endswith("is") and len(w) > 4:  # "Israelis", "Iraqis"
+        return True
     return (
         len(w) > 3
         and w.endswith("s")
