@@ -132,8 +132,12 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
         for fig in group:
             value_key = fig.iso if fig.kind == "date" else fig.value
             i_lead = next((i for i in by_value.get(value_key, ()) if _same(lead[i], fig, loose=True, body_pair=False)), None)
-            if i_lead is not None:  # the headline's words, the body's description
-                lead[i_lead] = replace(_merge(lead[i_lead], fig), about=fig.about or lead[i_lead].about)
+            if i_lead is not None:
+                kept = lead[i_lead]
+                if kept.unit is None and fig.unit is not None:  # "Thousands" -> "thousands of residents"
+                    lead[i_lead] = _merge(fig, kept)
+                else:  # the headline's words, the body's description
+                    lead[i_lead] = replace(_merge(kept, fig), about=fig.about or kept.about)
                 continue
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
             for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
