@@ -353,10 +353,13 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
         elif vague:
             hit.kind = "count"
         elif words:
-            hit.bare = True  # "the two met": kept only if a range or a neighbour gives it a unit
-        elif _is_name_number(s, start, headline):
+            # "the two met": small amounts in words stand only if a range or a neighbour gives
+            # them a unit; "above ten-thousand" stands alone
+            hit.bare = value is None or value < 100
+        elif not scale_before and _is_name_number(s, start, headline):
             return None  # "Apollo 17"
-    if m.group("num") and not cur and not m.group("scale") and _is_name_number(s, start, headline):
+    named = not cur and not m.group("scale") and not scale_before
+    if m.group("num") and named and _is_name_number(s, start, headline):
         return None  # "Apollo 17 crew", "Article 5"
     if hit.value is not None:
         hit.value = round_value(hit.value)

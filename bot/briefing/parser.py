@@ -104,6 +104,8 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
         if {kept.kind, new.kind} - {"count", "quantity"}:
             return False
     if body_pair:  # two body mentions of one number may measure different things
+        if kept.unit is None and new.unit is None and kept.value is not None:
+            return True  # a bare number said twice ("above ten-thousand ... Ten-thousand is")
         a, b = _meaning(kept), _meaning(new)
         return bool(a & b) or (not a or not b) and kept.text.lower() == new.text.lower()
     return True

@@ -186,8 +186,11 @@ def strip_title(run: str) -> str:
     for i, tok in enumerate(tokens):
         if tok.lower().rstrip(".").rstrip("'’s") in _TITLES or tok.lower().rstrip(".") in _TITLES:
             last_title = i
-    name = tokens[last_title + 1 :]
-    return " ".join(name if name else tokens).strip(" ,")
+    name = " ".join(tokens[last_title + 1 :] or tokens).strip(" ,")
+    person, of, _place = name.partition(" of ")
+    if of and len(person.split()) >= 2:  # "Ali Şahin of Zürich"; "Bank of England" stays whole
+        return person
+    return name
 
 
 def _name_runs(text: str) -> list[str]:
@@ -324,8 +327,8 @@ class _Resolver:
                 self.full_names.setdefault(name.split()[-1], name)
         self.last_person: str | None = None
 
-    def resolve(self, who: str | None, paragraph: str) -> str | None:
-        """``paragraph`` is the text before the quote in its paragraph."""
+    def resolve(self, who: str | None, paragraph: str, earlier: str = "") -> str | None:
+        """``paragraph`` is the text before the quote in its paragraph; ``earlier`` the end of the one before."""
         if who is None:
             return None
         if who in _PRONOUNS:
@@ -338,8 +341,11 @@ class _Resolver:
             name = strip_title(opening) if opening else ""
             if name and name.lower() not in _NOT_NAMES and name.lower() not in _PRONOUNS:
                 return self.resolve(name, "")
-            runs = [n for n in _name_runs(paragraph) if len(n.split()) >= 2]
-            return runs[-1] if runs else self.last_person
+            for text in (paragraph, earlier):
+                runs = [n for n in _name_runs(text) if len(n.split()) >= 2]
+                if runs:
+                    return self.resolve(runs[-1], "")
+            return self.last_person
         if " " not in who and who[:1].isupper():
             who = self.full_names.get(who, who)
         if who[:1].isupper():
@@ -385,7 +391,8 @@ def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 who = _attribution_before(pre)
             if who is None and not p[: span.start].strip():
                 who = _previous_paragraph_speaker(paragraphs, index, found[-1] if found else None)
-            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start])
+            earlier = paragraphs[index - 1][-_LOOKBACK:] if index else ""
+            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start], earlier)
             if speaker is None and not pre and previous is not None:
                 speaker = previous  # a quote that continues the same speaker's words
             found.append((span, speaker, index))

@@ -15,10 +15,10 @@ _MD_CHARS = re.compile(r"[*_`\[~]")
 # stretch instead of the rest of the text (which made a line of "[[[[" quadratic).
 _MD_LINK = re.compile(r"!?\[([^\[\]]{0,1000})\]\([^()\s]{0,2000}\)")
 _MD_CODE = re.compile(r"`([^`]*)`")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,1000}?)(?<=\S)\1")
+_MD_STRONG = re.compile(r"\*\*(?=\S)([^*]{1,1000}?)(?<=\S)\*\*|__(?=\S)([^_]{1,1000}?)(?<=\S)__")
 _MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
 _MD_EM_UNDER = re.compile(r"(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
-_MD_STRIKE = re.compile(r"~~(?=\S)(.{1,1000}?)(?<=\S)~~")
+_MD_STRIKE = re.compile(r"~~(?=\S)([^~]{1,1000}?)(?<=\S)~~")
 
 # Abbreviations after which a period never ends a sentence (compared lowercase, no final dot).
 _ABBREV_ALWAYS = frozenset(
@@ -61,7 +61,7 @@ def strip_markdown(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_CODE.sub(r"\1", text)
     for _ in range(2):  # nested emphasis such as ***x***
-        text = _MD_STRONG.sub(r"\2", text)
+        text = _MD_STRONG.sub(lambda m: m.group(1) or m.group(2), text)
         text = _MD_EM_STAR.sub(r"\1", text)
         text = _MD_EM_UNDER.sub(r"\1", text)
     text = _MD_STRIKE.sub(r"\1", text)
