@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.briefing.model import Briefing, Figure
@@ -65,27 +66,81 @@ def _number_unit(value: float | None, unit: str | None) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def _figure_key(figure: Figure) -> tuple[str, str]:
-    """Figures are matched across versions by what they measure, then by unit."""
-    return (figure.about.strip().lower(), (figure.unit or "").lower())
+_MAX_PAIRS = 4096  # old x new figures of one measure compared by description
+_STEM_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(w[:5] for w in _STEM_WORD.findall(text.lower()))
+
+
+def _measure(figure: Figure) -> tuple[str, str]:
+    """What a figure measures: its kind and unit ("count", "villages"), whatever its value."""
+    return figure.kind, (figure.unit or "").lower()
+
+
+def _closeness(old: Figure, new: Figure) -> tuple[float, float]:
+    """Where two figures stand, most alike first: their sentences, then their descriptions."""
+    return _jaccard(_stems(old.sentence), _stems(new.sentence)), _jaccard(_stems(old.about), _stems(new.about))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _pair(old: list[Figure], new: list[Figure]) -> dict[int, int]:
+    """{new index: old index}: each old figure with the new one that stands where it stood."""
+    if len(old) * len(new) > _MAX_PAIRS:  # a huge rewrite: pair in reading order, stay linear
+        return dict(zip(range(len(new)), range(len(old))))
+    ranked = sorted(
+        ((_closeness(o, n), o.value == n.value, -i, -j) for i, o in enumerate(old) for j, n in enumerate(new)),
+        reverse=True,
+    )
+    old_of_new: dict[int, int] = {}
+    used: set[int] = set()
+    for _close, _equal, i, j in ranked:
+        if -i not in used and -j not in old_of_new:
+            old_of_new[-j] = -i
+            used.add(-i)
+    return old_of_new
+
+
+def _match_figures(old: tuple[Figure, ...], new: tuple[Figure, ...]) -> list[FigureChange]:
+    """Figures changed, new and gone, matched by what they measure and where they stand.
+
+    Within one measure (kind and unit), each old figure pairs with the new figure whose
+    sentence and description are most like its own; a pair with another value is a change.
+    A figure left unpaired whose value the other version still has is unchanged: the
+    parser lists a repeated figure once, so "28 villages" in a key point may have been
+    folded into the body's mention in one version and not in the other.
+    """
+    groups: dict[tuple[str, str], tuple[list[Figure], list[Figure]]] = {}
+    for fig in old:
+        groups.setdefault(_measure(fig), ([], []))[0].append(fig)
+    for fig in new:
+        groups.setdefault(_measure(fig), ([], []))[1].append(fig)
+    changes: list[FigureChange] = []
+    for olds, news in groups.values():
+        old_values = {(f.value, f.iso) for f in olds}
+        new_values = {(f.value, f.iso) for f in news}
+        old_of_new = _pair(olds, news)
+        for j, fig in enumerate(news):
+            before = olds[old_of_new[j]] if j in old_of_new else None
+            if before is not None and (before.value, before.iso) != (fig.value, fig.iso):
+                changes.append(FigureChange(fig.about or fig.text, figure_label(before), figure_label(fig)))
+            elif before is None and (fig.value, fig.iso) not in old_values:
+                changes.append(FigureChange(fig.about or fig.text, None, figure_label(fig)))
+        paired = set(old_of_new.values())
+        for i, fig in enumerate(olds):
+            if i not in paired and (fig.value, fig.iso) not in new_values:
+                changes.append(FigureChange(fig.about or fig.text, figure_label(fig), None))
+    return changes
 
 
 def diff_briefings(old: Briefing, new: Briefing) -> BriefingChange:
     """Key points added or removed, figures changed / new / gone, headline and lead changes."""
     old_points, new_points = set(old.key_points), set(new.key_points)
-    old_figs = {_figure_key(f): f for f in old.figures}
-    new_figs = {_figure_key(f): f for f in new.figures}
-    changes: list[FigureChange] = []
-    for key, fig in new_figs.items():
-        before = old_figs.get(key)
-        if before is None:
-            changes.append(FigureChange(fig.about or fig.text, None, figure_label(fig)))
-        elif (before.value, before.text) != (fig.value, fig.text):
-            changes.append(FigureChange(fig.about or fig.text, figure_label(before), figure_label(fig)))
-    for key, fig in old_figs.items():
-        if key not in new_figs:
-            changes.append(FigureChange(fig.about or fig.text, figure_label(fig), None))
-    changes = _pair_renamed(changes)
+    changes = _match_figures(old.figures, new.figures)
     return BriefingChange(
         old_title=old.title,
         new_title=new.title,
@@ -94,24 +149,3 @@ def diff_briefings(old: Briefing, new: Briefing) -> BriefingChange:
         figures=tuple(changes),
         summary_changed=old.summary != new.summary,
     )
-
-
-def _pair_renamed(changes: list[FigureChange]) -> list[FigureChange]:
-    """A figure whose 'about' phrase shifted shows as gone + new: pair them when the unit matches.
-
-    The unit is the last word of the label, so "28 villages" gone and "35 villages" new read as
-    one change "28 villages -> 35 villages" instead of two unrelated lines.
-    """
-    gone = [c for c in changes if c.new is None]
-    new = [c for c in changes if c.old is None]
-    kept = [c for c in changes if c.old is not None and c.new is not None]
-    unmatched_new = list(new)
-    for g in gone:
-        unit = g.old.split()[-1] if g.old else ""
-        match = next((n for n in unmatched_new if n.new and n.new.split()[-1] == unit), None)
-        if match is None:
-            kept.append(g)
-            continue
-        unmatched_new.remove(match)
-        kept.append(FigureChange(match.about, g.old, match.new))
-    return kept + unmatched_new

@@ -12,15 +12,18 @@ from bot.briefing.numbers import (
     CURRENCY_WORDS,
     MONTHS,
     SCALES,
+    SMALL,
     TIME_UNITS,
     UNITS,
     WORD_NUMBER,
     alternation,
+    is_year_pair,
     parse_numeral,
     parse_words,
     round_value,
 )
 from bot.briefing.phrases import describe, noun_after
+from bot.briefing.text import excerpt
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CUR = r"(?:US\$|CA?\$|AU?\$|HK\$|NZ\$|R\$|[$€£¥₹₽₴₩₺₦]|(?:USD|EUR|GBP|JPY|CHF|CNY)\s?)"
@@ -48,14 +51,14 @@ _APPROX_BEFORE = re.compile(
 )
 _APPROX_AFTER = re.compile(r"(?:\s+or\s+(?:so|more)\b|-plus\b|\+)", re.I)
 _AGED = re.compile(rf"\b(?:aged|ages?\s+of|age)\s+(?P<n>\d{{1,3}}|(?i:{WORD_NUMBER}))\b")
-_NAME_AGE = re.compile(r"\b[A-Z][a-z'’-]+,\s(?P<n>\d{1,3}),")
+_NAME_AGE = re.compile(r"\b[A-Z][a-z'’-]+,\s(?P<n>\d{1,3}),(?!\d)")
 _RACE_TIME = re.compile(
     r"\b(?:in|of|time|clocked|timed)\s+(?P<t>(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d))\b"
     r"(?!\s*(?:[ap]\.?m|[AP]M|GMT|UTC))"
 )
 _CONVERSION_OPEN = re.compile(r"\s*\(\s*(?:(?:about|around|some|roughly|approximately|nearly|or)\s+)?")
 _CONVERSION_CLOSE = re.compile(r"\s*\)")
-_BEFORE_UNIT = re.compile(r"\bmagnitude[\s-]+$", re.I)
+_BEFORE_UNIT = re.compile(r"\b(?:magnitude|categor(?:y|ies))[\s-]+$", re.I)
 _NEGATIVE = re.compile(r"(?:\bminus\s+|−)$", re.I)
 
 _MON = r"(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")"
@@ -74,13 +77,11 @@ _NOT_FIGURES = re.compile(
     r"|\b\d+(?:st|nd|rd|th)\b|'?\b\d{2,4}'?s\b|(?<![\w$€£])[A-Za-z]+-?\d[\w-]*"
     r"|\b\d+/\d+\b|https?://\S+|www\.\S+|\b[\w.-]+@[\w.-]+"
 )
-_NOT_FIGURE_WORDS = re.compile(
-    r"(?i:\b(?:one|two|three|four)[\s-](?:third|quarter|fifth|half)s?\b|\bone\s+(?:of|another|more)\b)"
-)
+_NOT_FIGURE_WORDS = re.compile(r"(?i:\bone\s+(?:of|another|more)\b)")
 _HAS_DIGIT = re.compile(r"\d")
 _NAME_PREFIX = re.compile(
     r"(?:\b(?:No\.|Nos\.|number|Number|Article|article|Chapter|Section|Resolution|Flight|flight|"
-    r"Route|Highway|Interstate|Level|Category|Grade|Stage|Phase|Season|Episode|Act)|#)\s*$"
+    r"Route|Highway|Interstate|Level|Grade|Stage|Phase|Season|Episode|Act)|#)\s*$"
 )
 _PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)\s*$")
 _YEAR_CONTEXT = re.compile(
@@ -108,6 +109,9 @@ class _Hit:
     conversions: list[Conversion] = field(default_factory=list)
     iso: str | None = None
     noun: tuple[int, int] | None = None  # span of the counted noun phrase
+    raw: float | None = None  # the number as written, before scale words and unit conversion
+    bare: bool = False  # number words with nothing counted or measured
+    high: float | None = None  # the upper end of a range
 
 
 class _Spans:
@@ -125,9 +129,9 @@ class _Spans:
         return k >= 0 and self.max_end[k] > start
 
     def add(self, start: int, end: int) -> None:
-        if self.starts and start < self.starts[-1]:  # out of order: rebuild (rare)
-            self.__init__([*self.spans, (start, end)])
-            return
+        """Add a span that starts at or after every span already added."""
+        if self.starts and start < self.starts[-1]:
+            raise ValueError("spans must be added in order of their start")
         self.spans.append((start, end))
         self.starts.append(start)
         self.max_end.append(max(end, self.max_end[-1]) if self.max_end else end)
@@ -279,31 +283,50 @@ def _is_name_number(s: str, start: int, headline: bool) -> bool:
     return word not in ("up", "to", "around", "about", "nearly", "some", "over", "under")
 
 
+def _words_year(s: str, m: re.Match[str], value: float | None, end: int) -> bool:
+    """Number words that name a year: "eighteen-eighty-two", "two thousand two", "the two thousand election"."""
+    if value is None or not 1000 <= value <= 2099 or not float(value).is_integer():
+        return False
+    words = m.group("words")
+    if is_year_pair(words):
+        return True
+    if value % 1000 == 0:  # "two thousand": a year only after "the", "in", ... and before no plural
+        window = s[max(0, m.start() - _LOOKBACK) : m.start()]
+        noun = noun_after(s, end, singular=False, through_of=False)
+        return noun is None and _YEAR_CONTEXT.search(window) is not None
+    return value % 1000 < 100 and noun_after(s, end, singular=False, through_of=False) is None
+
+
 def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
     value, vague = _core_value(m)
     cur = m.group("cur")
     start = m.start()
-    if m.group("words"):
+    words = m.group("words")
+    scale_before = _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start)
+    if words:
         if not vague and value is None:
             return None
-        word0 = m.group("words")
-        if word0[0].isupper() and not headline and not _at_start(s, start):
+        compound = "-" in words.strip("-") and len(re.split(r"[\s-]+", words)) >= 2
+        if words[0].isupper() and not (headline or compound or scale_before or _at_start(s, start)):
             return None  # "Group of Seven", "the Big Three"
     if m.group("num"):
         prev = s[start - 1 : start]
         if prev and (prev.isalnum() or prev in "._/#"):
             return None
+    written = value
     value, end = _apply_scale(m, value)
+    if words and not cur and _words_year(s, m, value, end):
+        return _Hit(start, end, value, None, "date", iso=f"{value:.0f}", raw=value)
     scaled = bool(m.group("scale")) and end == m.end() and m.group("scale") is not None
     unit, kind, value, end = _read_unit(s, end, value, cur, scaled or vague)
     if m.group("num") and unit is None and end < len(s) and s[end].isalpha():
         return None  # glued letters that are no unit: "5G", "4x4"
-    if unit is None and _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start):
-        unit = "magnitude"
+    if unit is None and scale_before:
+        unit = "magnitude" if scale_before.group(0).lower().startswith("magnitude") else "category"
     negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if value is not None else None
     if negative and value is not None:
-        value, start = -value, negative.start()
-    hit = _Hit(start, end, value, unit, kind, approx=vague)
+        value, written, start = -value, -(written or 0), negative.start()
+    hit = _Hit(start, end, value, unit, kind, approx=vague, raw=written)
     if kind == "duration":
         _compound_duration(s, hit)
     raw = m.group("num") or ""
@@ -329,75 +352,176 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
             hit.end = noun_end
         elif vague:
             hit.kind = "count"
-        elif m.group("words") or _is_name_number(s, start, headline):
-            return None  # bare number words ("the two met") and names ("Apollo 17")
-    if m.group("num") and not cur and not m.group("scale") and _is_name_number(s, start, headline):
+        elif words:
+            # "the two met": small amounts in words stand only if a range or a neighbour gives
+            # them a unit; "above ten-thousand" stands alone
+            hit.bare = value is None or value < 100
+        elif not scale_before and _is_name_number(s, start, headline):
+            return None  # "Apollo 17"
+    named = not cur and not m.group("scale") and not scale_before
+    if m.group("num") and named and _is_name_number(s, start, headline):
         return None  # "Apollo 17 crew", "Article 5"
     if hit.value is not None:
         hit.value = round_value(hit.value)
     return hit
 
 
+_FRACTION_WORDS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
+    "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7,
+    "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
+    "hundredth": 100, "hundredths": 100,
+}  # fmt: skip
+_FRACTION = re.compile(
+    r"(?i:\b(?P<n>a|one|two|three|four|five|six|seven|eight|nine)[\s-]"
+    rf"(?P<d>{'|'.join(sorted(_FRACTION_WORDS, key=len, reverse=True))})\b"
+    r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b)"
+)
+_FRACTION_OF = re.compile(
+    r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
+)
+
+
+def _fraction_hits(s: str) -> list[_Hit]:
+    """ "two-thirds of the town", "cut in half", "four-tenths of a second", "a third of a million people"."""
+    hits = []
+    for m in _FRACTION.finditer(s):
+        if m.group("half"):
+            hits.append(_Hit(m.start("half") - 3 if s[m.start("half") - 3 : m.start("half")] == "in " else m.start("half"),
+                             m.end(), 0.5, "fraction", "fraction", raw=0.5))
+            continue
+        n = m.group("n").lower()
+        numerator = 1 if n == "a" else SMALL[n]
+        if m.group("d").lower().endswith("s") != (numerator > 1) and m.group("d").lower() not in ("half",):
+            if numerator > 1:
+                continue  # "two third" is no fraction; "a thirds" neither
+        value = numerator / _FRACTION_WORDS[m.group("d").lower()]
+        hit = _Hit(m.start(), m.end(), round_value(value), "fraction", "fraction", raw=value)
+        of = _FRACTION_OF.match(s, m.end())
+        if of and of.group("scale"):
+            whole = _Hit(m.start(), of.end(), round_value(value * SCALES[of.group("scale").lower()]), None, "count")
+            noun = noun_after(s, of.end(), singular=False, through_of=True)
+            if noun is not None:
+                whole.unit, whole.noun, whole.end = noun[2], (noun[0], noun[1]), noun[1]
+            hit = whole
+        elif of and of.group("unit"):
+            unit, kind, converted, end = _read_unit(s, of.end(), value, None, False)
+            if unit is not None:
+                hit = _Hit(m.start(), end, round_value(converted), unit, kind, raw=value)
+        hits.append(hit)
+    return hits
+
+
 def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     """Every figure in one sentence (or headline, or key point), in reading order."""
     s = sentence
-    hits: list[_Hit] = []
-    taken = _Spans()
-
-    def add(hit: _Hit) -> None:
-        hits.append(hit)
-        taken.add(hit.start, hit.end)
-
-    for hit in _date_hits(s) if _HAS_DIGIT.search(s) else ():
-        add(hit)
-    for hit in [*_age_hits(s), *_clock_durations(s)]:
-        if not taken.overlaps(hit.start, hit.end):
-            add(hit)
     has_digit = _HAS_DIGIT.search(s) is not None
+    # Dates first, then ages and race times that do not overlap them: both lists come out in
+    # order, so the spans they take are built once and only read afterwards.
+    early = _date_hits(s) if has_digit else []
+    dates = _Spans([(h.start, h.end) for h in early])
+    extra = _Spans()
+    for hit in sorted([*_age_hits(s), *_clock_durations(s), *_fraction_hits(s)], key=lambda h: h.start):
+        if not dates.overlaps(hit.start, hit.end) and not extra.overlaps(hit.start, hit.end):
+            early.append(hit)
+            extra.add(hit.start, hit.end)
+    early.sort(key=lambda h: h.start)
+    taken_early = _Spans([(h.start, h.end) for h in early])
+    taken_late = _Spans()  # numbers, found left to right: appended in order
+
+    def taken(start: int, end: int) -> bool:
+        return taken_early.overlaps(start, end) or taken_late.overlaps(start, end)
+
     spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)]
     if has_digit:
         spans += [(m.start(), m.end()) for m in _NOT_FIGURES.finditer(s)]
     blocked = _Spans(spans)
+    hits = list(early)
     for m in _CORE.finditer(s):
-        if not m.group(0).strip() or taken.overlaps(m.start(), m.end()):
+        if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):
             continue
         hit = _number_hit(s, m, headline)
-        if hit is None or taken.overlaps(hit.start, hit.end):
+        if hit is None or taken(hit.start, hit.end):
             continue
         conv = _conversion(s, hit.end) if hit.unit and hit.kind != "count" else None
         while conv is not None:
             hit.conversions.append(conv[0])
             hit.end = conv[1]
             conv = _conversion(s, hit.end)
-        add(hit)
-    _share_range_units(s, hits)
+        hits.append(hit)
+        taken_late.add(hit.start, hit.end)
     hits.sort(key=lambda h: h.start)
-    out = []
-    for hit in hits:
-        window = s[max(0, hit.start - _LOOKBACK) : hit.start]
-        approx = hit.approx or _APPROX_BEFORE.search(window) is not None
-        approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
-        out.append(
-            Figure(
-                text=s[hit.start : hit.end].strip(),
-                value=hit.value,
-                unit=hit.unit,
-                about=describe(s, hit.start, hit.end, hit.noun, hit.kind),
-                approx=approx,
-                sentence=sentence,
-                kind=hit.kind,
-                conversions=tuple(hit.conversions),
-                iso=hit.iso,
-            )
-        )
-    return out
+    hits = _join_ranges(s, hits)
+    _share_range_units(s, hits)
+    return [_figure(s, hit) for hit in hits if not hit.bare]
+
+
+def _figure(s: str, hit: _Hit) -> Figure:
+    window = s[max(0, hit.start - _LOOKBACK) : hit.start]
+    approx = hit.approx or _APPROX_BEFORE.search(window) is not None
+    approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
+    return Figure(
+        text=s[hit.start : hit.end].strip(),
+        value=hit.value,
+        unit=hit.unit,
+        about=describe(s, hit.start, hit.end, hit.noun, hit.kind),
+        approx=approx,
+        sentence=excerpt(s, hit.start, hit.end),
+        kind=hit.kind,
+        conversions=tuple(hit.conversions),
+        iso=hit.iso,
+        low=hit.value if hit.high is not None else None,
+        high=hit.high,
+    )
 
 
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and|or)\s*(?:\$|€|£)?")
+_RANGE = re.compile(r"[ ]?(?:-|–|—)[ ]?(?:\$|€|£)?|\s+(?:to|through)\s+(?:\$|€|£)?")
+_BETWEEN = re.compile(r"\b(?:between|from)\s+(?:\$|€|£)?$", re.I)
+_RANGE_AND = re.compile(r"\s+(?:and|to)\s+(?:\$|€|£)?")
+_SCORE_BEFORE = re.compile(r"\b(?:won|lost|beat|defeated|drew|score|scored|victory|win|loss|defeat)\s+$", re.I)
 _COUNT_JOIN = re.compile(r"\s+(?:against|versus|vs\.?|to|and|or|compared\s+with)\s+")
 _PART_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+\s+){0,2}")
+_RANGE_KINDS = frozenset(("quantity", "money", "percent", "duration", "count"))
+
+
+def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
+    """ "20 to 30 km", "13-15 storms", "between 20 and 30", "$2-3 billion": one figure, two ends."""
+    if first.kind not in _RANGE_KINDS or second.kind not in _RANGE_KINDS or first.high is not None:
+        return False
+    if first.value is None or second.value is None or first.conversions or first.noun:
+        return False
+    if first.unit is not None and second.unit is not None and first.unit != second.unit:
+        return False
+    gap = s[first.end : second.start]
+    window = s[max(0, first.start - 20) : first.start]
+    if _RANGE.fullmatch(gap):
+        if _SCORE_BEFORE.search(window):
+            return False  # "won 3-1" is a score
+        return (first.raw or 0) <= (second.raw or 0) or first.unit is None
+    return _RANGE_AND.fullmatch(gap) is not None and _BETWEEN.search(window) is not None
+
+
+def _join_ranges(s: str, hits: list[_Hit]) -> list[_Hit]:
+    out: list[_Hit] = []
+    for hit in hits:
+        prev = out[-1] if out else None
+        if prev is None or not _is_range(s, prev, hit):
+            out.append(hit)
+            continue
+        low = prev.value
+        if prev.unit is None and hit.raw and prev.raw is not None and hit.value is not None:
+            low = round_value(prev.raw * hit.value / hit.raw)  # "two to three weeks", "$2-3 billion"
+        elif prev.kind == "money" and hit.raw and hit.value and prev.value == prev.raw and hit.value / hit.raw >= 1000:
+            low = round_value((prev.raw or 0) * hit.value / hit.raw)
+        out[-1] = _Hit(
+            prev.start, hit.end, low, hit.unit or prev.unit, hit.kind if hit.unit else prev.kind,
+            approx=prev.approx or hit.approx, conversions=hit.conversions, noun=hit.noun,
+            raw=prev.raw, high=hit.value,
+        )
+    return out
 
 
 def _share_range_units(s: str, hits: list[_Hit]) -> None:
@@ -409,6 +533,7 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
         if first.kind == "date" or second.kind in ("date", "duration", "age"):
             continue
         if first.unit is None and second.unit is not None:
+            first.bare = False
             if _RANGE_JOIN.fullmatch(gap) or (second.kind == "count" and _PART_OF.fullmatch(gap)):
                 first.unit, first.kind = second.unit, second.kind
                 if first.value is not None and second.value is not None and second.kind == "money":
@@ -418,4 +543,4 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
                             first.value = round_value(first.value * factor)
                             break
         elif second.unit is None and first.kind == "count" and _COUNT_JOIN.fullmatch(gap):
-            second.unit, second.kind = first.unit, first.kind
+            second.unit, second.kind, second.bare = first.unit, first.kind, False

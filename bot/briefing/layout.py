@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from bot.briefing.text import clean_inline
 
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[-*+•·▪●◦‣∙]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
+_MD_HEADING_OPEN = re.compile(r"^[ ]{0,3}#{1,6}(?:[ ]|$)")
 _SETEXT = re.compile(r"^\s*(?:=+|-+)\s*$")
-_RULE = re.compile(r"^\s*(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
 _QUOTE_PREFIX = re.compile(r"^\s*>\s?")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _KEY_HEADINGS = re.compile(
@@ -34,17 +33,40 @@ def _is_heading_text(text: str) -> bool:
     return bool(_KEY_HEADINGS.match(clean_inline(text).strip()))
 
 
+def _is_rule(line: str) -> bool:
+    """A thematic break: three or more of one of - * _ with only spaces between."""
+    marks = line.replace(" ", "")
+    return len(marks) >= 3 and marks[0] in "-*_" and marks == marks[0] * len(marks)
+
+
+def _heading_text(line: str) -> str | None:
+    """The text of an ATX Markdown heading ("## Title ##"), or None if the line is none.
+
+    Done with string methods: a pattern with optional spaces on both sides of the text
+    backtracks on a heading padded with thousands of spaces.
+    """
+    m = _MD_HEADING_OPEN.match(line)
+    if m is None:
+        return None
+    text = line[m.end() :].strip()
+    closed = text.rstrip("#")
+    if closed != text and (not closed or closed[-1] == " "):
+        text = closed.rstrip()
+    return text
+
+
 def _next_nonblank(lines: list[str], i: int) -> str:
-    for line in lines[i + 1 :]:
-        if line.strip():
-            return line
+    """The next non-blank line after ``i`` (indexes, not slices: the scan stays linear)."""
+    for j in range(i + 1, len(lines)):
+        if lines[j].strip():
+            return lines[j]
     return ""
 
 
 def _prev_nonblank(lines: list[str], i: int) -> str:
-    for line in reversed(lines[:i]):
-        if line.strip():
-            return line
+    for j in range(i - 1, -1, -1):
+        if lines[j].strip():
+            return lines[j]
     return ""
 
 
@@ -78,9 +100,9 @@ def _title(lines: list[str], start: int) -> tuple[str, int] | None:
     if i >= len(lines):
         return None
     line = lines[i]
-    heading = _MD_HEADING.match(line)
-    if heading:
-        return clean_inline(heading.group("text")), i + 1
+    heading = _heading_text(line)
+    if heading is not None:
+        return clean_inline(heading), i + 1
     if i + 1 < len(lines) and _SETEXT.match(lines[i + 1]) and lines[i + 1].strip():
         return clean_inline(line), i + 2
     if _BULLET.match(line) or len(line.strip()) > 250:
@@ -119,7 +141,7 @@ def read_layout(lines: list[str], title: str | None) -> Layout | None:
 
     body = [_QUOTE_PREFIX.sub("", line) for line in lines[i:]]
     for n, line in enumerate(body):
-        if not line.strip() or _RULE.match(line):
+        if not line.strip() or _is_rule(line):
             flush()
             continue
         m = _BULLET.match(line)
@@ -127,8 +149,8 @@ def read_layout(lines: list[str], title: str | None) -> Layout | None:
             flush()
             bullet = [m.group("text").strip()]
             continue
-        heading = _MD_HEADING.match(line)
-        if heading or _is_label(body, n) or (_SETEXT.match(line) and paragraph):
+        heading = _heading_text(line)
+        if heading is not None or _is_label(body, n) or (_SETEXT.match(line) and paragraph):
             if _SETEXT.match(line):
                 paragraph.clear()  # the line above was a sub-heading
             flush()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-FigureKind = Literal["quantity", "money", "percent", "date", "duration", "age", "count"]
+FigureKind = Literal["quantity", "money", "percent", "date", "duration", "age", "count", "fraction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,8 @@ class Figure:
 
     ``value`` is the plain number (1.2 million -> 1200000), or None for vague amounts
     ("thousands"). For a date figure it is the year and ``iso`` holds the date itself.
+    A range ("20 to 30 km") is one figure: ``low`` and ``high`` are its ends, ``value`` is ``low``.
+    ``sentence`` is the sentence around the figure, cut to a bounded excerpt when it is long.
     """
 
     text: str
@@ -35,6 +37,8 @@ class Figure:
     kind: FigureKind = "quantity"
     conversions: tuple[Conversion, ...] = ()
     iso: str | None = None
+    low: float | None = None
+    high: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -51,6 +55,9 @@ class Figure:
         }
         if self.iso is not None:
             data["iso"] = self.iso
+        if self.high is not None:
+            data["low"] = _plain_number(self.low)
+            data["high"] = _plain_number(self.high)
         return data
 
     @classmethod
@@ -67,6 +74,8 @@ class Figure:
                 Conversion(c.get("value"), c.get("unit")) for c in data.get("conversions", ())
             ),
             iso=data.get("iso"),
+            low=data.get("low"),
+            high=data.get("high"),
         )
 
 
@@ -95,7 +104,6 @@ class Briefing:
     source: str | None = None
     published: str | None = None
     tags: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         """The shape `python -m bot parse --json` prints and storage keeps."""

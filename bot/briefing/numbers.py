@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import text2num
+
 SMALL = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -98,13 +100,47 @@ def parse_numeral(text: str) -> float | None:
     return float(text.replace(",", ""))
 
 
+def _year_pair(words: list[str]) -> float | None:
+    """ "eighteen eighty two" -> 1882, "twenty twenty" -> 2020: years read as two numbers."""
+    if len(words) < 2 or len(words) > 3 or any(w not in SMALL for w in words):
+        return None
+    century = SMALL[words[0]]
+    rest = [SMALL[w] for w in words[1:]]
+    if not 10 <= century <= 20:  # years 1000-2099
+        return None
+    if len(rest) == 2 and not (rest[0] >= 20 and rest[0] % 10 == 0 and 0 < rest[1] < 10):
+        return None
+    if len(rest) == 1 and rest[0] < 10:
+        return None  # "twenty two" is 22
+    return float(century * 100 + sum(rest))
+
+
+def is_year_pair(text: str) -> bool:
+    return _year_pair(_number_words(text)) is not None
+
+
+def _number_words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s-]+", text.lower()) if w and w != "and"]
+
+
 def parse_words(text: str) -> float | None:
-    """ "seventy-seven" -> 77, "two hundred and fifty" -> 250, "a dozen" -> 12."""
-    words = [w for w in re.split(r"[\s-]+", text.lower()) if w and w != "and"]
+    """ "seventy-seven" -> 77, "two hundred and fifty" -> 250, "a dozen" -> 12, "eighteen-eighty-two" -> 1882.
+
+    Plain cardinals go to text2num; dozens, halves and years read as two numbers are handled here.
+    """
+    words = _number_words(text)
     if not words:
         return None
     if words[0] == "half" and len(words) == 3:
         return SCALES.get(words[2], 12 if words[2] == "dozen" else 0) / 2 or None
+    year = _year_pair(words)
+    if year is not None:
+        return year
+    if not {"a", "dozen", "half"} & set(words):
+        try:
+            return float(text2num(" ".join(words), "en"))
+        except ValueError:
+            pass
     total = 0.0
     current = 0.0
     seen = False

@@ -8,28 +8,39 @@ from dataclasses import replace
 from pathlib import PurePath
 
 from bot.briefing.figures import extract_figures
-from bot.briefing.frontmatter import KNOWN_KEYS, parse_tags, source_of, split_front_matter
+from bot.briefing.frontmatter import parse_tags, source_of, split_front_matter
 from bot.briefing.layout import read_layout
 from bot.briefing.model import Briefing, BriefingError, Figure
 from bot.briefing.quotes import extract_quotes
 from bot.briefing.text import normalize, slugify, split_sentences
 
-MAX_BYTES = 1_000_000
+MAX_BRIEFING_BYTES = 2_000_000  # default for the BOT_MAX_BRIEFING_BYTES setting
+MAX_BYTES = MAX_BRIEFING_BYTES  # the name bot/content.py imports today
 SUMMARY_CHARS = 400
+_SAME_VALUE_CHECKS = 16  # earlier figures with one value and unit a new one is compared with
+_HEADLINE_FIGURES = 20
 
 _BYLINE = re.compile(r"^(?:By|From|Updated|Published|Posted|Photo|Image|Source)\b", re.I)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
 
 
-def _decode(raw: bytes | str) -> str:
+def size_problem(size: int, limit: int = MAX_BRIEFING_BYTES) -> str | None:
+    """The one-line reason a file of ``size`` bytes is refused, or None if it may be parsed."""
+    if size > limit:
+        return f"file too large ({size:,} bytes; the limit is {limit:,})"
+    return None
+
+
+def _decode(raw: bytes | str, limit: int) -> str:
     if isinstance(raw, str):
         size = len(raw.encode("utf-8", "surrogatepass"))
         text = raw
     else:
         size = len(raw)
         text = None
-    if size > MAX_BYTES:
-        raise BriefingError(f"file too large ({size} bytes; the limit is {MAX_BYTES})")
+    problem = size_problem(size, limit)
+    if problem:
+        raise BriefingError(problem)
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             raise BriefingError("binary file (contains NUL bytes)")
@@ -74,44 +85,70 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in _CONTENT_WORD.findall(text.lower())}
 
 
+def _meaning(fig: Figure) -> set[str]:
+    """The stems of what a figure measures, without its own unit ("people", "percent")."""
+    return _stems(fig.about) - _stems(fig.unit or "") - _stems(fig.text)
+
+
 def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
-    """Whether ``new`` restates ``kept``; ``loose`` for headline figures that lack a unit."""
+    """Whether ``new`` restates ``kept``; ``loose`` when one side is the headline."""
     if kept.kind == "date" or new.kind == "date":
         return kept.kind == new.kind and kept.iso == new.iso
     if kept.value != new.value:
         return False
-    if kept.unit != new.unit and not (loose and new.unit is None):
+    if kept.value is None and kept.text.lower().split()[:1] != new.text.lower().split()[:1]:
+        return False  # vague amounts: "thousands" restates "thousands of residents", not "dozens"
+    if kept.unit != new.unit and not (loose and None in (new.unit, kept.unit)):
         return False
-    if loose and new.unit is None and kept.kind != new.kind and new.kind not in ("count", "quantity"):
-        return False
+    if loose and None in (new.unit, kept.unit) and kept.kind != new.kind:
+        if {kept.kind, new.kind} - {"count", "quantity"}:
+            return False
     if body_pair:  # two body mentions of one number may measure different things
-        return kept.text.lower() == new.text.lower() or bool(_stems(kept.about) & _stems(new.about))
+        if kept.unit is None and new.unit is None and kept.value is not None:
+            return True  # a bare number said twice ("above ten-thousand ... Ten-thousand is")
+        a, b = _meaning(kept), _meaning(new)
+        return bool(a & b) or (not a or not b) and kept.text.lower() == new.text.lower()
     return True
 
 
 def _merge(kept: Figure, new: Figure) -> Figure:
     return replace(
         kept,
+        unit=kept.unit or new.unit,
+        kind=kept.kind if kept.unit or not new.unit else new.kind,
+        about=kept.about if kept.unit or not new.about else new.about,
         approx=kept.approx or new.approx,
         conversions=kept.conversions or new.conversions,
     )
 
 
 def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[Figure]) -> list[Figure]:
-    """One entry per figure: repeats in key points and headline fold into the body's mention."""
+    """One entry per figure, at its first mention: the headline's, then the body's, then key points'."""
     out: list[Figure] = []
     buckets: dict[tuple[object, ...], list[int]] = {}  # same value and unit -> indexes in out
+    lead = headline[:_HEADLINE_FIGURES]
+    by_value: dict[object, list[int]] = {}
+    for i, fig in enumerate(lead):
+        by_value.setdefault(fig.iso if fig.kind == "date" else fig.value, []).append(i)
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
+            value_key = fig.iso if fig.kind == "date" else fig.value
+            i_lead = next((i for i in by_value.get(value_key, ()) if _same(lead[i], fig, loose=True, body_pair=False)), None)
+            if i_lead is not None:
+                kept = lead[i_lead]
+                if kept.unit is None and fig.unit is not None:  # "Thousands" -> "thousands of residents"
+                    lead[i_lead] = _merge(fig, kept)
+                else:  # the headline's words, the body's description
+                    lead[i_lead] = replace(_merge(kept, fig), about=fig.about or kept.about)
+                continue
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
-            for i in buckets.get(key, ()):
+            for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
                 if _same(out[i], fig, loose=False, body_pair=is_body):
                     out[i] = _merge(out[i], fig)
                     break
             else:
                 buckets.setdefault(key, []).append(len(out))
                 out.append(fig)
-    lead = [f for f in headline if not any(_same(k, f, loose=True, body_pair=False) for k in out)]
     return lead + out
 
 
@@ -129,9 +166,11 @@ def _briefing_id(fields: dict[str, str], default_id: str | None, name: str) -> s
     return "briefing"
 
 
-def parse_briefing(raw: bytes | str, name: str, *, default_id: str | None = None) -> Briefing:
+def parse_briefing(
+    raw: bytes | str, name: str, *, default_id: str | None = None, max_bytes: int = MAX_BRIEFING_BYTES
+) -> Briefing:
     """Parse one briefing file; raise BriefingError with a one-line reason if it cannot be one."""
-    text = normalize(_decode(raw))
+    text = normalize(_decode(raw, max_bytes))
     fields, lines = split_front_matter(text.split("\n"))
     layout = read_layout(lines, fields.get("title"))
     if layout is None or not layout.title:
@@ -149,5 +188,4 @@ def parse_briefing(raw: bytes | str, name: str, *, default_id: str | None = None
         source=source_of(fields),
         published=fields.get("published") or fields.get("date") or None,
         tags=parse_tags(fields.get("tags", "")),
-        extra={k: v for k, v in fields.items() if k not in KNOWN_KEYS},
     )

@@ -23,6 +23,7 @@ _SINGULAR_S = frozenset(
     """measles mumps news series species diabetes politics economics physics lens bus gas chaos
     crisis analysis basis thesis status campus virus bonus census""".split()
 )
+_COUNT_MODIFIERS = frozenset("more other additional fewer".split())
 _ADJECTIVE_END = re.compile(r"(?:ed|ing|ly|ian|ese|al|ive|ful|ous|ic|ish|ary|ern|ior|less|able)$")
 _DETERMINERS = frozenset("the those these its their his her our all a an".split())
 _AFTER_STARTERS = frozenset(
@@ -60,6 +61,8 @@ def is_plural_noun(word: str) -> bool:
         return True
     if w in _SINGULAR_S:
         return False
+    if word[:1].isupper() and w.endswith("is") and len(w) > 4:  # "Israelis", "Iraqis"
+        return True
     return (
         len(w) > 3
         and w.endswith("s")
@@ -89,6 +92,11 @@ def noun_after(
             first = False
             continue
         first = False
+        if low in _COUNT_MODIFIERS and phrase_start is None:  # "2 more hostages", "three other people"
+            phrase_start = m.start(1)
+            modifiers += 1
+            pos = m.end()
+            continue
         if low in STOP:
             return None
         if phrase_start is None:

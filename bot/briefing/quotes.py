@@ -22,9 +22,10 @@ _VERBS = (
     r"highlighted|saying|adding|telling|warning|noting|declaring|calling|describing|insisting)"
 )
 _VERB = re.compile(rf"\b{_VERBS}\b")
-_NAME_RUN = re.compile(
-    r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|da|van|von|der|al|bin|la|le|du|dos|el)\s+)?[A-Z][\w'’.-]*)*"
-)
+# Words for names: any letter starts one ("Ólafur", "Şahin"); runs are assembled in code
+# (see name_spans) so that no pattern repeats a repeated group.
+_WORD_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*")
+_NAME_JOINERS = frozenset("of de da van von der al bin la le du dos el".split())
 _TITLES = frozenset(
     """president prime minister chancellor governor gov senator sen rep representative secretary
     general gen dr mr mrs ms mx prof professor chief executive ceo cfo coo spokesman spokeswoman
@@ -56,7 +57,8 @@ _WHAT_X_CALLS = re.compile(
     r"dubs?|dubbed|labell?ed|labels?)(?:\s+as)?\s*$"
 )
 _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80})")
-_CLAUSE_BREAK = re.compile(r",|;|\bthat\b|\bbut\b|\band\b|\bwho\b|\bwhich\b|\bwhile\b")
+_CLAUSE_BREAK = re.compile(r",|;|\s[—–]\s|—|\b(?:that|but|and|who|which|while|with|as)\b")
+_NAME_TAG = re.compile(r"^\s*(?P<who>[^\W\d_][\w'’. -]{0,60}?)\s*:\s*$")
 _LEADING_ADVERBIAL = re.compile(r"^(?:(?:In|On|At|After|Before|During|Last|Earlier|Later|Speaking|Since)\b[^,]{0,60},\s*)")
 _VERBISH = re.compile(
     r"^[a-z]+(?:ed|ing)$|^(?:is|was|were|are|has|have|had|but|and|or|in|on|at|with|for|from|by|to|"
@@ -66,7 +68,7 @@ _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
 
 _LOOKBACK = 400  # characters before a quote searched for its attribution
-_MAX_ATTRIBUTED = 500
+_MAX_QUOTE_CHARS = 2000  # an unclosed quote mark must not copy a whole long paragraph again
 _DOUBLE_MARK = re.compile(r"[“„«\"]")
 _OPEN_DOUBLE = {"“": "”", "„": "“", "«": "»", "\"": "\""}
 _SINGLE = re.compile(
@@ -118,6 +120,63 @@ def find_quotes(p: str) -> list[_Span]:
     return spans
 
 
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words ("Ólafur Ragnar Grímsson", "Bank of England") as (start, end)."""
+    spans: list[tuple[int, int]] = []
+    start = end = -1
+    pending_joiner = False
+    for m in _WORD_TOKEN.finditer(text):
+        word = m.group(0)
+        adjacent = start >= 0 and text[end : m.start()].isspace() and m.start() - end <= 3
+        if word[0].isupper():
+            if adjacent:
+                end = m.end()
+            else:
+                if start >= 0:
+                    spans.append((start, end))
+                start, end = m.start(), m.end()
+            pending_joiner = False
+        elif adjacent and word in _NAME_JOINERS and not pending_joiner:
+            pending_joiner = True
+            joiner_end = m.end()
+            nxt = text[joiner_end : joiner_end + 2]
+            if nxt[:1].isspace() and nxt[1:2].isupper():
+                end = joiner_end
+            else:
+                spans.append((start, end))
+                start = end = -1
+        else:
+            if start >= 0:
+                spans.append((start, end))
+            start = end = -1
+            pending_joiner = False
+    if start >= 0:
+        spans.append((start, end))
+    out = []
+    for a, b in spans:
+        last = text[a:b].split()[-1]
+        if last in _NAME_JOINERS:
+            continue
+        if last.endswith(".") and len(last) > 2 and "." not in last[:-1]:
+            b -= 1  # "in Zürich." ends a sentence; "K." and "U.S." keep their stops
+        out.append((a, b))
+    return out
+
+
+def _name_at_start(text: str) -> str:
+    """The run of capitalised words that opens ``text``, or ""."""
+    spans = name_spans(text[:200])
+    return text[: spans[0][1]] if spans and spans[0][0] == 0 else ""
+
+
+def _name_at_end(text: str) -> tuple[int, str] | None:
+    """(start, run) of the capitalised run that ends ``text``, if one does."""
+    spans = name_spans(text)
+    if spans and spans[-1][1] == len(text.rstrip()):
+        return spans[-1][0], text[spans[-1][0] : spans[-1][1]]
+    return None
+
+
 def strip_title(run: str) -> str:
     """ "Russian President Vladimir Putin" -> "Vladimir Putin"."""
     tokens = run.split()
@@ -127,14 +186,17 @@ def strip_title(run: str) -> str:
     for i, tok in enumerate(tokens):
         if tok.lower().rstrip(".").rstrip("'’s") in _TITLES or tok.lower().rstrip(".") in _TITLES:
             last_title = i
-    name = tokens[last_title + 1 :]
-    return " ".join(name if name else tokens).strip(" ,")
+    name = " ".join(tokens[last_title + 1 :] or tokens).strip(" ,")
+    person, of, _place = name.partition(" of ")
+    if of and len(person.split()) >= 2:  # "Ali Şahin of Zürich"; "Bank of England" stays whole
+        return person
+    return name
 
 
 def _name_runs(text: str) -> list[str]:
     runs = []
-    for m in _NAME_RUN.finditer(text):
-        name = strip_title(m.group(0))
+    for a, b in name_spans(text):
+        name = strip_title(text[a:b])
         if name and name.lower() not in _NOT_NAMES:
             runs.append(name)
     return runs
@@ -153,10 +215,10 @@ def pick_speaker(chunk: str) -> str | None:
                 return name
     if not parts:
         return None
-    tail = list(_NAME_RUN.finditer(parts[-1]))
-    if tail and tail[-1].end() == len(parts[-1]):  # "mission director Tim Crain"
-        run = tail[-1].group(0)
-        before = parts[-1][: tail[-1].start()].split()
+    tail = _name_at_end(parts[-1])
+    if tail:  # "mission director Tim Crain"
+        run = tail[1]
+        before = parts[-1][: tail[0]].split()
         if len(run.split()) >= 2 or (before and before[-1].lower() in _TITLES):
             name = strip_title(run)
             if name:
@@ -165,10 +227,29 @@ def pick_speaker(chunk: str) -> str | None:
     words = phrase.split()
     if not words or len(words) > 6 or _VERBISH.match(words[0]) or _VERB.search(phrase):
         return None
-    first_run = _NAME_RUN.match(phrase)
-    if first_run and first_run.end() == len(phrase):
+    if _name_at_start(phrase) == phrase:
         return strip_title(phrase)
     return phrase
+
+
+_ABBREVIATED = frozenset(
+    "sen rep gov gen lt col maj capt sgt dr mr mrs ms prof rev st jr sr u.s u.k u.n adm cmdr".split()
+)
+
+
+def _through_abbreviations(p: str, start: int, found: str) -> str:
+    """Extend an attribution cut at a full stop when the stop ends "Sen." or an initial ("K.")."""
+    end = start + len(found)
+    while end < len(p) and p[end] == "." and len(found) < 120:
+        last = found.split()[-1].lower() if found.split() else ""
+        if not (last in _ABBREVIATED or (len(last) == 1 and last.isalpha())):
+            break
+        more = re.match(r"\.[^.!?;:\"“”]{0,80}", p[end : end + 81])
+        if more is None:
+            break
+        found += more.group(0)
+        end = start + len(found)
+    return found
 
 
 def _attribution_after(p: str, span: _Span) -> str | None:
@@ -176,14 +257,32 @@ def _attribution_after(p: str, span: _Span) -> str | None:
         return None
     m = _AFTER_VERB_FIRST.match(p, span.end)
     if m:
-        return pick_speaker(_WHO_TAIL.sub("", m.group("who")))
+        who = _through_abbreviations(p, m.start("who"), m.group("who"))
+        return pick_speaker(_WHO_TAIL.sub("", who))
     m = _AFTER_SUBJECT_FIRST.match(p, span.end)
     if m and len(m.group("who").split()) <= 10:
         return pick_speaker(m.group("who"))
     return None
 
 
+def _appositive_subject(head: str) -> str | None:
+    """ "Frank McKenzie, the head of Central Command" -> "Frank McKenzie" (the name, not the office)."""
+    parts = head.split(",")
+    if len(parts) < 2:
+        return None
+    appositive = parts[-1].strip()
+    if not appositive or not (_DETERMINER.match(appositive) or appositive[0].islower()):
+        return None
+    named = _name_at_end(parts[-2].strip())
+    if named and len(named[1].split()) >= 2:
+        return strip_title(named[1]) or None
+    return None
+
+
 def _attribution_before(pre: str) -> str | None:
+    tag = _NAME_TAG.match(pre)
+    if tag and _name_at_start(tag.group("who")) == tag.group("who") and not _VERB.search(tag.group("who")):
+        return strip_title(tag.group("who")) or None  # "Zelenskyy: “...”"
     m = _WHAT_X_CALLS.search(pre)
     if m:
         return pick_speaker(m.group("who"))
@@ -193,18 +292,19 @@ def _attribution_before(pre: str) -> str | None:
     verbs = list(_VERB.finditer(pre))
     for verb in reversed(verbs):
         head = pre[: verb.start()].rstrip(" ,")
+        apposed = _appositive_subject(head)
+        if apposed:
+            return apposed
         clause = _CLAUSE_BREAK.split(head)[-1].strip() if head else ""
         who = pick_speaker(clause) if clause and len(clause.split()) <= 6 else None
         if who:
             return who
-    if verbs:  # fall back on the subject at the start of the sentence
+    if verbs:  # the sentence's subject, when it is a name ("Smith, who ..., said")
         subject = _LEADING_ADVERBIAL.sub("", pre[: verbs[0].start()])
         subject = _CLAUSE_BREAK.split(subject)[0].strip()
-        runs = _name_runs(subject)
-        if runs:
-            return runs[0]
-        if subject and len(subject.split()) <= 5:
-            return pick_speaker(subject)
+        opening = _name_at_start(subject)
+        if opening and len(opening.split()) >= 2:
+            return strip_title(opening) or None
     return None
 
 
@@ -227,8 +327,8 @@ class _Resolver:
                 self.full_names.setdefault(name.split()[-1], name)
         self.last_person: str | None = None
 
-    def resolve(self, who: str | None, paragraph: str, context: str) -> str | None:
-        """``paragraph`` is the text before the quote; ``context`` the paragraphs before that."""
+    def resolve(self, who: str | None, paragraph: str, earlier: str = "") -> str | None:
+        """``paragraph`` is the text before the quote in its paragraph; ``earlier`` the end of the one before."""
         if who is None:
             return None
         if who in _PRONOUNS:
@@ -237,17 +337,45 @@ class _Resolver:
             # Prefer the paragraph's subject ("Kiptum, who ... " / "Okafor said ..."), then
             # the latest full name mentioned, then the latest speaker.
             subject = _LEADING_ADVERBIAL.sub("", paragraph)
-            opening = _NAME_RUN.match(subject)
-            name = strip_title(opening.group(0)) if opening else ""
+            opening = _name_at_start(subject)
+            name = strip_title(opening) if opening else ""
             if name and name.lower() not in _NOT_NAMES and name.lower() not in _PRONOUNS:
-                return self.resolve(name, "", "")
-            runs = [n for n in _name_runs(paragraph) if len(n.split()) >= 2]
-            return runs[-1] if runs else self.last_person
+                return self.resolve(name, "")
+            for text in (paragraph, earlier):
+                runs = [n for n in _name_runs(text) if len(n.split()) >= 2]
+                if runs:
+                    return self.resolve(runs[-1], "")
+            return self.last_person
         if " " not in who and who[:1].isupper():
             who = self.full_names.get(who, who)
         if who[:1].isupper():
             self.last_person = who
         return who
+
+
+def _previous_paragraph_speaker(
+    paragraphs: Sequence[str], index: int, last_quote: tuple[_Span, str | None, int] | None
+) -> str | None:
+    """Who speaks a quote that opens a paragraph with no attribution of its own.
+
+    The paragraph before says so: it ends with a colon after a quote or name ("..., said X:"),
+    or its last sentence says someone speaks ("Maynard says ...", "X tells VOA ..."), or it
+    ended inside an unclosed quote that this one continues.
+    """
+    if index == 0:
+        return None
+    before = paragraphs[index - 1].rstrip()
+    same_paragraph = last_quote is not None and last_quote[2] == index - 1
+    if same_paragraph and last_quote is not None and (not last_quote[0].closed or before.endswith(":")):
+        if last_quote[1] is not None:
+            return last_quote[1]
+    sentences = split_sentences(before[-_LOOKBACK:])
+    if not sentences:
+        return None
+    last = sentences[-1]
+    if find_quotes(last):
+        return None
+    return _attribution_before(last.rstrip(":"))
 
 
 def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
@@ -256,16 +384,15 @@ def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     found: list[tuple[_Span, str | None, int]] = []
     for index, p in enumerate(paragraphs):
         previous: str | None = None
-        context = " ".join(paragraphs[max(0, index - 2) : index])[-_LOOKBACK:]
         for span in find_quotes(p):
-            if len(found) >= _MAX_ATTRIBUTED:  # no real article has this many; stay linear
-                found.append((span, None, index))
-                continue
             who = _attribution_after(p, span)
             pre = _sentence_before(p, span.start)
             if who is None and pre:
                 who = _attribution_before(pre)
-            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start], context)
+            if who is None and not p[: span.start].strip():
+                who = _previous_paragraph_speaker(paragraphs, index, found[-1] if found else None)
+            earlier = paragraphs[index - 1][-_LOOKBACK:] if index else ""
+            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start], earlier)
             if speaker is None and not pre and previous is not None:
                 speaker = previous  # a quote that continues the same speaker's words
             found.append((span, speaker, index))
@@ -283,5 +410,6 @@ def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         if key in seen:
             continue
         seen.add(key)
-        quotes.append(Quote(span.text, speaker))
+        text = span.text if len(span.text) <= _MAX_QUOTE_CHARS else span.text[:_MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
+        quotes.append(Quote(text, speaker))
     return quotes

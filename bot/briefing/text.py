@@ -11,12 +11,14 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MULTISPACE = re.compile(r"[ ]{2,}")
 
 _MD_CHARS = re.compile(r"[*_`\[~]")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Inner parts exclude their own opener or are bounded, so an unclosed marker scans a bounded
+# stretch instead of the rest of the text (which made a line of "[[[[" quadratic).
+_MD_LINK = re.compile(r"!?\[([^\[\]]{0,1000})\]\([^()\s]{0,2000}\)")
 _MD_CODE = re.compile(r"`([^`]*)`")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_STRONG = re.compile(r"\*\*(?=\S)([^*]{1,1000}?)(?<=\S)\*\*|__(?=\S)([^_]{1,1000}?)(?<=\S)__")
 _MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
 _MD_EM_UNDER = re.compile(r"(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
-_MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_MD_STRIKE = re.compile(r"~~(?=\S)([^~]{1,1000}?)(?<=\S)~~")
 
 # Abbreviations after which a period never ends a sentence (compared lowercase, no final dot).
 _ABBREV_ALWAYS = frozenset(
@@ -35,7 +37,9 @@ _OPENERS = frozenset(
     as after before when while if for since however meanwhile still also his her their its our
     officials police authorities analysts""".split()
 )
-_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9À-Ý])")
+# Starts only at the first mark of a run and never gives back what it took: a line of
+# "!!!!" or "...." is read once, not once per character.
+_BOUNDARY = re.compile(r"(?<![.!?…])(?:[.!?]++|…++)[\"'”’»)\]]*+(?=\s+[\"'“‘«(\[]?[A-Z0-9À-Ý])")
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘«(\[]?([A-Za-z0-9]+)")
 
@@ -57,7 +61,7 @@ def strip_markdown(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_CODE.sub(r"\1", text)
     for _ in range(2):  # nested emphasis such as ***x***
-        text = _MD_STRONG.sub(r"\2", text)
+        text = _MD_STRONG.sub(lambda m: m.group(1) or m.group(2), text)
         text = _MD_EM_STAR.sub(r"\1", text)
         text = _MD_EM_UNDER.sub(r"\1", text)
     text = _MD_STRIKE.sub(r"\1", text)
@@ -111,6 +115,24 @@ def split_sentences(paragraph: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+CONTEXT_CHARS = 300  # what a figure keeps of its sentence: bounded, so storage stays linear
+
+
+def excerpt(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> str:
+    """``text`` if it is short, else about ``limit`` characters around [start, end), cut at spaces."""
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - (end - start)) // 2
+    lo, hi = max(0, start - room), min(len(text), end + room)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else hi
+    return ("…" if lo > 0 else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
 
 
 def slugify(text: str) -> str:

@@ -1,0 +1,167 @@
+"""Figure classes on made-up sentences: number words, ranges, fractions, scales, what is not a figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.briefing.figures import extract_figures
+from bot.briefing.model import Figure
+from bot.briefing.parser import parse_briefing
+
+
+def only(sentence: str) -> Figure:
+    found = extract_figures(sentence)
+    assert len(found) == 1, [(f.text, f.value, f.unit) for f in found]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("Prices rose seven percent last year.", "seven percent", 7, "%"),
+        ("The city borrowed forty million dollars.", "forty million dollars", 40e6, "USD"),
+        ("The dam is two hundred years old.", "two hundred years old", 200, "year"),
+        ("The hill rises twelve hundred feet above the plain.", "twelve hundred feet", 1200, "ft"),
+        ("Rescuers pulled a dozen miners out.", "a dozen miners", 12, "miners"),
+        ("Three storms crossed the gulf.", "Three storms", 3, "storms"),
+        ("The fund lent five hundred thirty-eight farmers money.", "five hundred thirty-eight farmers", 538, "farmers"),
+        ("The index closed above ten-thousand on Friday.", "ten-thousand", 10000, None),
+        ("Officials counted two hundred-seventy ballots.", "two hundred-seventy ballots", 270, "ballots"),
+    ],
+)  # fmt: skip
+def test_numbers_in_words(sentence: str, text: str, value: float, unit: str | None) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.value, fig.unit) == (text, value, unit)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "year"),
+    [
+        ("The bridge opened in eighteen-eighty-two and closed later.", "eighteen-eighty-two", 1882),
+        ("The law changed in two thousand two.", "two thousand two", 2002),
+        ("Voters remember the two thousand election well.", "two thousand", 2000),
+        ("The goal is set for Two-Thousand-Ten by the agency.", "Two-Thousand-Ten", 2010),
+        ("The mill was built in nineteen ninety-nine.", "nineteen ninety-nine", 1999),
+    ],
+)  # fmt: skip
+def test_years_in_words_are_dates(sentence: str, text: str, year: int) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.value, fig.kind, fig.iso) == (text, year, "date", str(year))
+
+
+def test_number_words_that_count_are_not_years() -> None:
+    fig = only("The festival drew two thousand visitors.")
+    assert (fig.value, fig.unit, fig.kind) == (2000, "visitors", "count")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "low", "high", "unit"),
+    [
+        ("Forecasters expect 20 to 30 km of new ice.", "20 to 30 km", 20, 30, "km"),
+        ("The outlook calls for 13-15 tropical storms.", "13-15 tropical storms", 13, 15, "storms"),
+        ("Turnout will be between 40 and 45 percent.", "40 and 45 percent", 40, 45, "%"),
+        ("Repairs will cost €2–3 million.", "€2–3 million", 2e6, 3e6, "EUR"),
+        ("Talks could last two to three weeks.", "two to three weeks", 2 * 604800, 3 * 604800, "s"),
+        ("Major storms are categories 3-5.", "3-5", 3, 5, "category"),
+    ],
+)  # fmt: skip
+def test_ranges_are_one_figure(sentence: str, text: str, low: float, high: float, unit: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.low, fig.high, fig.value, fig.unit) == (text, low, high, low, unit)
+    data = fig.to_json()
+    assert (data["low"], data["high"]) == (low, high)
+
+
+def test_not_ranges() -> None:
+    assert [f.high for f in extract_figures("The home side won 3-1 after extra time.")] in ([], [None], [None, None])
+    fig = extract_figures("Prices rose 5% in May and 7% in June.")
+    assert [(f.value, f.high) for f in fig] == [(5, None), (7, None)]
+    assert "low" not in fig[0].to_json()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("Floods covered two-thirds of the town.", "two-thirds", 2 / 3, "fraction"),
+        ("The budget was cut in half this spring.", "in half", 0.5, "fraction"),
+        ("A quarter of the crop was lost.", "A quarter", 0.25, "fraction"),
+        ("She won by four-tenths of a second.", "four-tenths of a second", 0.4, "s"),
+        ("A third of a million people fled.", "A third of a million people", 333333.333333, "people"),
+    ],
+)  # fmt: skip
+def test_fractions(sentence: str, text: str, value: float, unit: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.unit) == (text, unit)
+    assert fig.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit"),
+    [
+        ("A category four storm hit the coast.", 4, "category"),
+        ("The Category 5 hurricane weakened overnight.", 5, "category"),
+        ("A magnitude 7.1 quake struck at dawn.", 7.1, "magnitude"),
+    ],
+)
+def test_scales_that_measure(sentence: str, value: float, unit: str) -> None:
+    fig = only(sentence)
+    assert (fig.value, fig.unit) == (value, unit)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "kind"),
+    [
+        ("Turnout reached 61.5%.", 61.5, "%", "percent"),
+        ("The airline lost $4.5 billion.", 4.5e9, "USD", "money"),
+        ("The plan costs €200 million.", 200e6, "EUR", "money"),
+        ("The trail is 12 kilometres long.", 12, "km", "quantity"),
+        ("The siege lasted 18 months.", 18 * 2629800, "s", "duration"),
+    ],
+)
+def test_percent_money_measures_durations(sentence: str, value: float, unit: str, kind: str) -> None:
+    fig = only(sentence)
+    assert (fig.value, fig.unit, fig.kind) == (value, unit, kind)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She finished third and was the first woman to do so.",
+        "The briefing starts at 9:30 a.m. sharp.",
+        "Shares in the S&P 500 and the FTSE 100 fell.",
+        "Group of Seven leaders met the Big Three.",
+        "One of the pilots was unhurt.",
+        "The two met in private.",
+    ],
+)
+def test_not_figures(sentence: str) -> None:
+    assert [(f.text, f.value) for f in extract_figures(sentence)] == []
+
+
+def test_demonyms_are_counted_nouns() -> None:
+    found = extract_figures("More than 1,400 Israelis, 4,100 Palestinians have been killed.")
+    assert [(f.text, f.value, f.unit) for f in found] == [
+        ("1,400 Israelis", 1400, "israelis"), ("4,100 Palestinians", 4100, "palestinians"),
+    ]  # fmt: skip
+
+
+def test_figure_keeps_a_bounded_excerpt_of_a_long_sentence() -> None:
+    sentence = "The council said " + "nothing new again " * 200 + "that 28 villages were flooded " + "and more " * 200
+    [fig] = extract_figures(sentence)
+    assert fig.value == 28 and "28 villages" in fig.sentence
+    assert len(fig.sentence) <= 310 and fig.sentence.startswith("…") and fig.sentence.endswith("…")
+
+
+def test_headline_mention_comes_first_and_repeats_fold_into_it() -> None:
+    raw = "2 More Hostages Freed\n\nHamas freed two more hostages on Monday, officials said.\n"
+    b = parse_briefing(raw, "h.txt")
+    assert [(f.text, f.value, f.unit) for f in b.figures] == [("2 More Hostages", 2, "hostages")]
+
+
+def test_same_number_with_two_meanings_is_two_figures() -> None:
+    raw = (
+        "Markets Mixed\n\nThe index rose 3% on Monday.\n\nBond yields also fell 3% over the month.\n\n"
+        "The index rose 3% again, officials said.\n"
+    )
+    b = parse_briefing(raw, "m.txt")
+    assert [f.about for f in b.figures if f.value == 3] == ["index rose on Monday", "Bond yields also fell"]

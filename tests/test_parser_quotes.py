@@ -1,0 +1,83 @@
+"""Quote attribution classes on made-up paragraphs: who speaks, and None when the text does not say."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.briefing.quotes import extract_quotes, name_spans
+
+
+def speakers(*paragraphs: str) -> dict[str, str | None]:
+    return {q.text: q.speaker for q in extract_quotes(list(paragraphs))}
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "speaker"),
+    [
+        ('"The bridge will reopen," Anna Berg said.', "Anna Berg"),
+        ('"The bridge will reopen," said Anna Berg.', "Anna Berg"),
+        ('Anna Berg told reporters: "The bridge will reopen."', "Anna Berg"),
+        ('"The bridge will reopen," Anna Berg told reporters on Monday.', "Anna Berg"),
+        ('According to Anna Berg, "the bridge will reopen."', "Anna Berg"),
+        ('Anna Berg, the transport minister, said "the bridge will reopen."', "Anna Berg"),
+        ('"The bridge will reopen," said Sen. Anna K. Berg. "Soon."', "Anna K. Berg"),
+        ('President Anna Berg said: "The bridge will reopen."', "Anna Berg"),
+        ('"The bridge will reopen," the ministry said in a statement.', "ministry"),
+        ('Berg: "The bridge will reopen."', "Berg"),
+        ('"Vi byggjum brúna," sagði Ólafur Ragnar Grímsson, adding "The bridge will reopen."', "Ólafur Ragnar Grímsson"),
+        ('"The bridge will reopen," said Ali Şahin of Zürich.', "Ali Şahin"),
+    ],
+)  # fmt: skip
+def test_attribution_forms(paragraph: str, speaker: str) -> None:
+    found = {text.lower().rstrip(",."): who for text, who in speakers(paragraph).items()}
+    assert found["the bridge will reopen"] == speaker
+
+
+def test_speaker_in_an_earlier_sentence_or_paragraph() -> None:
+    found = speakers(
+        "Anna Berg, an engineer in Lyon, tells reporters the cracks were found in May.",
+        '"We saw the steel move. Nobody was on the deck."',
+        "Officials closed the road. Berg says the repairs will take a year.",
+        '"It is the oldest span in the region."',
+    )
+    assert found["We saw the steel move. Nobody was on the deck."] == "Anna Berg"
+    assert found["It is the oldest span in the region."] == "Anna Berg"
+
+
+def test_colon_at_the_end_of_a_paragraph_introduces_the_next() -> None:
+    found = speakers('"Roads matter," said Tomas Ruiz at the hearing:', '"We will fund every one of them."')
+    assert found["We will fund every one of them."] == "Tomas Ruiz"
+
+
+def test_quote_over_several_paragraphs_and_a_split_quote() -> None:
+    found = speakers(
+        '"We lost the harvest. The river rose in one night.',
+        '"Nobody warned us," said Ines Alves. "Next year we move."',
+    )
+    assert set(found.values()) == {"Ines Alves"}
+
+
+def test_pronouns_and_surnames_resolve_to_the_full_name() -> None:
+    found = speakers(
+        "Prime Minister Kamala Harris visited the port.",
+        '"Trade is back," she said.',
+        '"Ships are full," Harris added.',
+    )
+    assert found == {"Trade is back,": "Kamala Harris", "Ships are full,": "Kamala Harris"}
+
+
+def test_no_attributable_speaker_is_none() -> None:
+    found = speakers(
+        "The report, titled “Cities in Water”, was published on Monday.",
+        "Residents described the night as 'long and cold' in interviews.",
+        '"Nobody knows what happens next."',
+    )
+    assert found["Cities in Water"] is None
+    assert found["Nobody knows what happens next."] is None
+
+
+def test_name_spans_any_script() -> None:
+    text = "Ólafur Ragnar Grímsson met Ali Şahin and the Bank of England in Zürich."
+    assert [text[a:b] for a, b in name_spans(text)] == [
+        "Ólafur Ragnar Grímsson", "Ali Şahin", "Bank of England", "Zürich",
+    ]  # fmt: skip
