@@ -207,3 +207,36 @@ async def test_unknown_briefings_and_odd_query_strings_get_plain_answers():
             assert response.status == 200
         async with http.post(url + "/signin", data={"token": "x" * 200_000}) as response:
             assert response.status == 413  # bodies are capped well below this
+
+
+async def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token():
+    view = InMemoryOperations()
+    async with running(build_app(view, Metrics(), token=TOKEN)) as url, _client() as http:
+        async with http.post(url + "/signin", data={"token": TOKEN}, headers={"Origin": "https://evil.example"},
+                             allow_redirects=False) as response:
+            assert response.status == 403
+        await _sign_in(http, url)
+        csrf = await _csrf(http, url)
+        async with http.post(url + "/actions/reload", data={"csrf": csrf},
+                             headers={"Origin": "http://evil.example:8080"}) as response:
+            assert response.status == 403 and "another site" in await response.text()
+        async with http.post(url + "/actions/reload", data={"csrf": csrf}, headers={"Origin": "null"}) as response:
+            assert response.status == 403  # a sandboxed frame or a page that hides where it is
+        assert view.reloads == 0
+        async with http.post(url + "/actions/reload", data={"csrf": csrf}, headers={"Origin": url}) as response:
+            assert response.status == 200
+        assert view.reloads == 1
+
+
+async def test_the_subscriptions_page_can_show_only_the_inactive_ones():
+    view = InMemoryOperations()
+    view.subscription_list += [subscription(n) for n in range(1, 150)]
+    view.subscription_list.append(subscription(500, active=False, reason="chat not found"))
+    async with running(build_app(view, Metrics(), token=TOKEN)) as url, _client() as http:
+        await _sign_in(http, url)
+        async with http.get(url + "/subscriptions") as response:
+            body = await response.text()
+            assert "1–100 of 150" in body and 'href="/subscriptions?page=2"' in body
+        async with http.get(url + "/subscriptions?show=inactive") as response:
+            body = await response.text()
+            assert "1–1 of 1" in body and "chat not found" in body and "-100001<" not in body

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -26,6 +27,17 @@ DASHBOARD_PATHS = ("/", "/signin", "/signout", "/briefings", "/briefings/{id}", 
                    "/subscriptions/{id}/reactivate", "/deliveries", "/actions/{name}", "/static/{name}")
 
 Handler = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
+
+
+def same_origin(request: web.Request) -> bool:
+    """A browser names the site a form came from; another site's is refused (on top of the CSRF token).
+
+    Host names only: behind a TLS proxy the scheme and port the server sees differ from the browser's.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser; the CSRF token still guards every action
+    return urlsplit(origin).hostname == request.url.host
 
 
 class Dashboard:
@@ -90,6 +102,8 @@ class Dashboard:
 
     def _action(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def action(request: web.Request) -> web.StreamResponse:
+            if not same_origin(request):
+                return self._message(403, "Refused", "This form was sent from another site.")
             session = self._session(request)
             if session is None:
                 return self._message(403, "Signed out", "Your session has ended; sign in again.", back="/signin")
@@ -125,6 +139,8 @@ class Dashboard:
         return self._html("signin.html", title="Sign in", error=None, current="")
 
     async def signin(self, request: web.Request) -> web.Response:
+        if not same_origin(request):
+            return self._message(403, "Refused", "This form was sent from another site.")
         client = request.remote or "unknown"
         wait = self.guard.retry_after(client)
         if wait > 0:
@@ -179,9 +195,11 @@ class Dashboard:
         except ValueError:
             number = 1
         offset = (number - 1) * PAGE_SIZE
-        page = await self.view.subscriptions(offset, PAGE_SIZE)
+        inactive_only = request.query.get("show") == "inactive"
+        page = await self.view.subscriptions(offset, PAGE_SIZE, inactive_only)
         return self._html("subscriptions.html", session=session, title="Subscriptions", current="/subscriptions",
-                          page=page, number=number, first=offset + 1, last=offset + len(page.rows))
+                          page=page, number=number, first=offset + 1, last=offset + len(page.rows),
+                          show="inactive" if inactive_only else "all")
 
     async def deliveries(self, request: web.Request, session: Session) -> web.Response:
         return self._html("deliveries.html", session=session, title="Deliveries", current="/deliveries",

@@ -84,9 +84,10 @@ class InMemoryOperations:
         self._read()
         return next((b for b in self.briefing_list if b.id == briefing_id), None)
 
-    async def subscriptions(self, offset: int = 0, limit: int = 100) -> SubscriptionPage:
+    async def subscriptions(self, offset: int = 0, limit: int = 100, inactive_only: bool = False) -> SubscriptionPage:
         self._read()
-        return SubscriptionPage(tuple(self.subscription_list[offset:offset + limit]), len(self.subscription_list))
+        rows = [s for s in self.subscription_list if not (inactive_only and s.active)]
+        return SubscriptionPage(tuple(rows[offset:offset + limit]), len(rows))
 
     async def deliveries(self, limit: int = 100) -> Deliveries:
         self._read()
