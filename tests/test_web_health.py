@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.web.metrics import Metrics
 from bot.web.ports import Check
-from bot.web.server import ListenError, WebServer, build_app, parse_listen
+from bot.web.health import Readiness
+from bot.web.server import READINESS, ListenError, WebServer, build_app, parse_listen
 from tests.fakes.operations_view import InMemoryOperations, delivery, running, subscription
 
 
@@ -76,6 +77,31 @@ async def test_readyz_gives_up_on_a_database_that_does_not_answer():
         async with aiohttp.ClientSession() as http, http.get(url + "/readyz") as response:
             status, body = response.status, await response.json()
     assert status == 503 and "no answer" in body["failing"]["database"]
+
+
+async def test_readyz_answers_from_the_latest_background_check():
+    view = InMemoryOperations()
+    app = build_app(view, Metrics(), ready_interval=3600)
+    async with running(app) as url:
+        view.checks["telegram"] = (False, "not connected")
+        status, _, _ = await _get(url + "/readyz")
+        assert status == 200  # a probe reads no database: it sees the last completed check
+        await app[READINESS].refresh()  # what the background task does every couple of seconds
+        status, body, _ = await _get(url + "/readyz")
+        assert status == 503 and "not connected" in body
+
+
+async def test_readiness_fails_when_its_checks_stop_completing():
+    now = [100.0]
+    readiness = Readiness(InMemoryOperations(), interval=2.0, read_timeout=1.0, clock=lambda: now[0])
+    assert not readiness.current()[0].ok  # nothing has run yet
+    await readiness.refresh()
+    assert all(c.ok for c in readiness.current())
+    now[0] += 6.9
+    assert all(c.ok for c in readiness.current())
+    now[0] += 0.2
+    [stale] = readiness.current()
+    assert not stale.ok and stale.name == "readiness" and "7 s" in stale.detail
 
 
 async def test_metrics_count_what_the_service_reports_and_gauge_the_overview():

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.web.auth import Clock
 from bot.web.dashboard import Dashboard
-from bot.web.health import READ_TIMEOUT, HealthRoutes
+from bot.web.health import READ_TIMEOUT, READY_INTERVAL, HealthRoutes, Readiness
 from bot.web.metrics import Metrics
 from bot.web.ports import OperationsView
 
@@ -56,12 +56,17 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
         response.headers.setdefault(name, value)
 
 
+READINESS = web.AppKey("readiness", Readiness)
+
+
 def build_app(view: OperationsView, metrics: Metrics, *, token: str = "", clock: Clock = time.time,
-              read_timeout: float = READ_TIMEOUT, dashboard: Dashboard | None = None) -> web.Application:
+              read_timeout: float = READ_TIMEOUT, ready_interval: float = READY_INTERVAL,
+              dashboard: Dashboard | None = None) -> web.Application:
     """Health, readiness and metrics always; the dashboard when a token is set."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.on_response_prepare.append(_security_headers)
-    HealthRoutes(view, metrics, read_timeout).add_to(app)
+    readiness = app[READINESS] = Readiness(view, ready_interval, read_timeout)
+    HealthRoutes(view, metrics, readiness, read_timeout).add_to(app)
     (dashboard or Dashboard(view, token, clock)).add_to(app)
     return app
 
