@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     from bot.logs import setup_logging
 
-    secrets = [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret]
+    secrets = [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret,
+               settings.dashboard_token]
     console = args.action == "console" or (args.action == "run" and not settings.telegram_token
                                            and not settings.discord_token and sys.stdin.isatty())
     if args.verbose:
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     elif console:  # the conversation stays clean: the log goes to a file beside the database
         setup_logging(settings.log_level, secrets, file=settings.db_path.parent / "console.log")
     elif args.action == "run":
-        setup_logging(settings.log_level, secrets)
+        setup_logging(settings.log_level, secrets, json_lines=settings.log_format == "json")
     else:  # one-shot commands print their result; the log shows only what went wrong
         setup_logging("WARNING", secrets)
     try:

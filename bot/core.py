@@ -17,6 +17,7 @@ from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
 from storage import AuditRepository, BriefingRepository, Database, StateRepository, SubscriptionRepository
+from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,14 @@ class Core:
     outbox: OutboxRepository
     audit: AuditRepository
     state: StateRepository
+    operations: OperationsRepository
     loader: ContentLoader
     _db: Database
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
     on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
+    on_reload: Callable[[str], None] | None = None  # told "ok" or "error" after each reload (metrics)
+    http_address: str = ""  # where the service's HTTP server listens, once it does
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
@@ -51,6 +55,7 @@ class Core:
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             state=StateRepository(db),
+            operations=OperationsRepository(db),
             loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert),
             _db=db,
             clock=clock,
@@ -66,9 +71,16 @@ class Core:
             self.on_queued()
 
     async def reload(self) -> ReloadReport:
-        report = await self.loader.reload(self.clock())
+        try:
+            report = await self.loader.reload(self.clock())
+        except Exception:
+            if self.on_reload is not None:
+                self.on_reload("error")
+            raise
         await self.state.set("last_refresh_at", repr(self.clock()))
         log.info("content reloaded: %s", report.summary_line())
+        if self.on_reload is not None:
+            self.on_reload("ok" if report.ok else "error")
         if report.added or report.changed:
             self.queued()
         return report

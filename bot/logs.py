@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from bot.logformat import JsonFormatter
+
 # A Telegram bot token as it appears in Bot API URLs, even one we were not told about.
 _TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
@@ -40,8 +42,10 @@ class DropExpected(logging.Filter):
         return "maximum number of running instances reached" not in record.getMessage()
 
 
-def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None = None) -> RedactTokens:
-    """Log to stderr, or to ``file`` (appended, its folder made) where the terminal is a conversation."""
+def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None = None,
+                  json_lines: bool = False) -> RedactTokens:
+    """Log to stderr, or to ``file`` (appended, its folder made) where the terminal is a conversation;
+    ``json_lines`` writes one JSON object per line (BOT_LOG_FORMAT=json)."""
     redactor = RedactTokens(secrets)
     handler: logging.Handler
     if file is not None:
@@ -49,7 +53,8 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None 
         handler = logging.FileHandler(file, encoding="utf-8")
     else:
         handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
     handler.addFilter(DropExpected())
     root = logging.getLogger()

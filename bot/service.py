@@ -12,9 +12,13 @@ from bot.alerts.jobs import AlertJobs
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker, Sender
 from bot.commands.catalog import build_router
+from bot.commands.router import CommandRouter
 from bot.core import Core
 from bot.errors import StartupError
+from bot.operations import Connected, CoreOperations
 from bot.settings import Settings
+from bot.web.metrics import Metrics
+from bot.web.server import ListenError, WebServer, build_app, parse_listen
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,11 @@ def discord_limits(s: Settings) -> Limits:
 
 
 class Frontend(Protocol):
+    platform: str
+
+    @property
+    def connected(self) -> bool: ...
+
     async def stop(self) -> None: ...
 
 
@@ -47,10 +56,10 @@ class Started(NamedTuple):
     concurrency: dict[str, int]
 
 
-async def start_frontends(core: Core) -> Started:
+async def start_frontends(core: Core, router: CommandRouter | None = None) -> Started:
     """Start each front-end whose token is set; on any failure stop those already started."""
     s = core.settings
-    router = build_router(core)
+    router = router or build_router(core)
     started = Started([], {}, {}, {})
     frontends, senders, limiters, concurrency = started
     try:
@@ -109,30 +118,58 @@ async def run_service(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     core = await Core.open(settings)
+    web: WebServer | None = None
     try:
+        metrics = Metrics()
+        core.on_reload = metrics.reload
         report = await core.load_if_empty()
         if report is not None:
             log.info("empty database: loaded %s", report.summary_line())
+        router = build_router(core, observe=metrics.command_handled)
+        started = Started([], {}, {}, {})
         try:
-            frontends, senders, limiters, concurrency = await start_frontends(core)
+            # The HTTP server first: a bad BOT_HTTP_LISTEN stops start-up before anything
+            # connects, and /healthz answers while the front-ends start.
+            web = await start_web(core, metrics, lambda: {f.platform: f.connected for f in started.frontends})
+            started = await start_frontends(core, router)
         except StartupError as exc:
             log.error("%s", exc)
             return 1
-        worker = DeliveryWorker(core, senders, limiters, concurrency=concurrency, lease_seconds=settings.lease_seconds)
+        worker = DeliveryWorker(core, started.senders, started.limiters, concurrency=started.concurrency,
+                                lease_seconds=settings.lease_seconds, observe=metrics.delivery)
         jobs = AlertJobs(core, worker)
         jobs.start()
-        log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(senders))
+        log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(started.senders))
         await stop.wait()
         log.info("stopping")
         try:
-            await asyncio.wait_for(_shutdown(jobs, frontends), STOP_TIMEOUT)
+            await asyncio.wait_for(_shutdown(jobs, started.frontends), STOP_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
         return 0
     finally:
+        if web is not None:
+            await web.stop()
         await core.close()
 
 
-async def _shutdown(jobs: AlertJobs, frontends: list) -> None:
+async def start_web(core: Core, metrics: Metrics, connected: Connected) -> WebServer | None:
+    """Health, readiness, metrics and the dashboard at BOT_HTTP_LISTEN (None when it is off)."""
+    try:
+        address = parse_listen(core.settings.http_listen)
+    except ListenError as exc:
+        raise StartupError(str(exc)) from None
+    if address is None:
+        return None
+    server = WebServer(build_app(CoreOperations(core, connected), metrics, token=core.settings.dashboard_token,
+                                 clock=core.clock))
+    try:
+        core.http_address = await server.start(address)
+    except ListenError as exc:
+        raise StartupError(str(exc)) from None
+    return server
+
+
+async def _shutdown(jobs: AlertJobs, frontends: list[Frontend]) -> None:
     await jobs.stop()
     await stop_all(frontends)

@@ -55,6 +55,24 @@ def _url(raw: Any) -> str:
     return text
 
 
+def _log_format(raw: Any) -> str:
+    text = str(raw).strip().lower()
+    if text not in ("text", "json"):
+        raise ValueError(f"expected text or json, got {raw!r}")
+    return text
+
+
+def _listen(raw: Any) -> str:
+    """host:port, [v6]:port or off; port 0 picks a free port."""
+    text = str(raw).strip()
+    if text.lower() == "off":
+        return "off"
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected host:port (such as 127.0.0.1:8080) or off, got {raw!r}")
+    return text
+
+
 # (attribute, TOML section, TOML key, environment variable, converter)
 _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("db_path", "storage", "db_path", "BOT_DB_PATH", Path),
@@ -65,6 +83,9 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("stall_seconds", "service", "stall_seconds", "BOT_STALL_SECONDS", _positive(float)),
     ("keep_delivered_days", "service", "keep_delivered_days", "BOT_KEEP_DELIVERED_DAYS", _positive(float)),
     ("lease_seconds", "service", "lease_seconds", "BOT_LEASE_SECONDS", _positive(float)),
+    ("log_format", "service", "log_format", "BOT_LOG_FORMAT", _log_format),
+    ("http_listen", "web", "listen", "BOT_HTTP_LISTEN", _listen),
+    ("dashboard_token", "web", "dashboard_token", "BOT_DASHBOARD_TOKEN", str),
     ("telegram_token", "telegram", "token", "TELEGRAM_BOT_TOKEN", str),
     ("telegram_api_url", "telegram", "api_url", "TELEGRAM_API_URL", _url),
     ("telegram_admin_ids", "telegram", "admin_ids", "TELEGRAM_ADMIN_IDS", _ids),
@@ -86,7 +107,7 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("discord_concurrency", "discord", "concurrency", "DISCORD_CONCURRENCY", _positive(int)),
 )
 
-SECRET_ENV = frozenset({"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"})
+SECRET_ENV = frozenset({"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BOT_DASHBOARD_TOKEN"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +122,9 @@ class Settings:
     stall_seconds: float = 300
     keep_delivered_days: float = 7
     lease_seconds: float = 15
+    log_format: str = "text"
+    http_listen: str = "127.0.0.1:8080"
+    dashboard_token: str = ""
     telegram_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_admin_ids: frozenset[int] = field(default_factory=frozenset)

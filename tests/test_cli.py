@@ -121,7 +121,7 @@ def test_reload_says_its_result_once_and_logs_nothing_but_problems(tmp_path):
 def test_check_names_a_missing_content_folder(tmp_path):
     result = run(tmp_path, "check", content=tmp_path / "nonexistent")
     assert result.returncode == 1
-    assert "is not a folder" in result.stderr and "-1" not in result.stdout + result.stderr
+    assert "is not a folder" in result.stderr and "-1 of" not in result.stdout + result.stderr
 
 
 def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):

@@ -52,6 +52,7 @@ async def _start(settings, fake: FakeTelegram, log: Path) -> asyncio.subprocess.
         "BOT_DELIVERY_INTERVAL": "0.2",
         "TELEGRAM_MESSAGES_PER_SECOND": "150",  # slow enough that the kill lands mid fan-out
         "BOT_LOG_LEVEL": "DEBUG",
+        "BOT_HTTP_LISTEN": "127.0.0.1:0",
     })
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,

@@ -15,7 +15,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 from bot.alerts.compose import alert_reply
 from bot.alerts.limiter import RateLimiter
@@ -39,6 +39,16 @@ class Sender(Protocol):
     platform: str
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Reply) -> Outcome: ...
+
+
+def _observed(outcome: Outcome) -> str:
+    if outcome.status == "sent":
+        return "sent"
+    if outcome.status == "retry":
+        return "rate_limited" if outcome.rate_limited else "retried"
+    if outcome.status == "moved":
+        return "retried"
+    return "failed"
 
 
 def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
@@ -66,8 +76,10 @@ class DeliveryWorker:
         concurrency: dict[str, int] | None = None,
         lease_seconds: float = 15.0,
         batch_size: int | None = None,
+        observe: Callable[[str, str], None] | None = None,
     ):
         self.core = core
+        self.observe = observe  # told (platform, "sent" | "retried" | "rate_limited" | "failed") per attempt
         self.senders = senders
         self.limiters = limiters
         self.concurrency = concurrency or {}
@@ -174,6 +186,8 @@ class DeliveryWorker:
         now = self.core.clock()
         self.last_progress = now
         results = self._results
+        if self.observe is not None:
+            self.observe(d.platform, _observed(outcome))
         if outcome.status == "sent":
             results.sent.append((d.id, d.subscription_id))
         elif outcome.status == "moved" and outcome.new_chat_id:

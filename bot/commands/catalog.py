@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import admin, reading, subscribing
 from bot.commands.context import Caller
-from bot.commands.router import Command, CommandRouter, help_reply
+from bot.commands.router import Command, CommandRouter, Observer, help_reply
 from bot.core import Core
 from bot.reply import Reply, message
 
@@ -18,7 +18,7 @@ async def _start(core: Core, caller: Caller, args: list[str]) -> Reply:
     return message(WELCOME)
 
 
-def build_router(core: Core) -> CommandRouter:
+def build_router(core: Core, observe: Observer | None = None) -> CommandRouter:
     router: CommandRouter
 
     async def _help(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -45,5 +45,6 @@ def build_router(core: Core) -> CommandRouter:
             Command("broadcast", "Send an alert to every subscriber (operators)", "/broadcast <text>", admin.broadcast,
                     admin=True, raw=True),
         ],
+        observe,
     )
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -15,6 +16,9 @@ from storage import AuditEntry
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Core, Caller, list[str]], Awaitable[Reply]]
+# Told (command, platform, outcome, seconds) after each command: "ok", "failed" (a refusal or an
+# answer that is not a success), "usage", "denied" (not an operator), "error", or "unknown".
+Observer = Callable[[str, str, str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +60,10 @@ def split_args(raw: str) -> list[str]:
 
 
 class CommandRouter:
-    def __init__(self, core: Core, commands: list[Command]):
+    def __init__(self, core: Core, commands: list[Command], observe: Observer | None = None):
         self.core = core
         self.commands = commands
+        self.observe = observe
         self._by_name: dict[str, Command] = {}
         for command in commands:
             for name in (command.name, *command.aliases):
@@ -72,25 +77,34 @@ class CommandRouter:
 
     async def dispatch(self, caller: Caller, name: str, raw_args: str = "") -> Reply:
         """Run one command. Never raises: failures become a short apology, logged with the cause."""
+        started = time.perf_counter()
+        reply, outcome = await self._run(caller, name, raw_args)
+        if self.observe is not None:
+            command = self.get(name)
+            self.observe(command.name if command else "unknown", caller.platform, outcome,
+                         time.perf_counter() - started)
+        return reply
+
+    async def _run(self, caller: Caller, name: str, raw_args: str) -> tuple[Reply, str]:
         command = self.get(name)
         if command is None:
-            return message(f"Unknown command /{name}. Send /help for the list.", ok=False)
+            return message(f"Unknown command /{name}. Send /help for the list.", ok=False), "unknown"
         args = ([raw_args] if raw_args else []) if command.raw else split_args(raw_args)
         if command.admin and not caller.is_operator:
             await self._audit(caller, command, raw_args, "refused")
-            return message(f"/{command.name} is for the bot's operators only.", ok=False, private=True)
+            return message(f"/{command.name} is for the bot's operators only.", ok=False, private=True), "denied"
         try:
             reply = await command.handler(self.core, caller, args)
         except UsageError as exc:
-            return usage(command.usage, str(exc))
+            return usage(command.usage, str(exc)), "usage"
         except Exception:
             log.exception("command /%s failed for %s chat %s", command.name, caller.platform, caller.chat_id)
             if command.admin:
                 await self._audit(caller, command, raw_args, "error")
-            return APOLOGY
+            return APOLOGY, "error"
         if command.admin:
             await self._audit(caller, command, raw_args, "ok" if reply.ok else "failed")
-        return reply
+        return reply, "ok" if reply.ok else "failed"
 
     async def dispatch_text(self, caller: Caller, text: str, bot_username: str | None = None) -> Reply | None:
         """Parse "/name@bot args" and dispatch; None when the text is not a command for this bot."""

@@ -62,6 +62,8 @@ class BriefingClient(discord.Client):
 
 
 class DiscordFrontend:
+    platform = "discord"
+
     def __init__(self, core: Core, router: CommandRouter, *, guild_ready_timeout: float = 2.0,
                  ready_timeout: float = 30.0, defer_after: float = 2.0):
         self.core = core
@@ -128,6 +130,11 @@ class DiscordFrontend:
             raise StartupError("the Discord gateway closed the connection before READY")
         gateway = DiscordWebSocket.DEFAULT_GATEWAY
         raise StartupError(f"no READY from the Discord gateway ({gateway}) within {self.ready_timeout:.0f} s")
+
+    @property
+    def connected(self) -> bool:
+        """The gateway session is READY and open."""
+        return self.client.is_ready() and not self.client.is_closed()
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session; returns within a few seconds."""

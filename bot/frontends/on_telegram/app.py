@@ -78,6 +78,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class TelegramFrontend:
+    platform = "telegram"
+
     def __init__(self, core: Core, router: CommandRouter, *, sleep: Sleep = asyncio.sleep):
         self.core = core
         self.router = router
@@ -150,6 +152,12 @@ class TelegramFrontend:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=self._on_polling_error)
         log.info("Telegram front-end started as @%s", self.application.bot.username)
+
+    @property
+    def connected(self) -> bool:
+        """Taking updates (polling or webhook) right now."""
+        updater = self.application.updater
+        return self.application.running and updater is not None and updater.running
 
     async def stop(self) -> None:
         app = self.application
