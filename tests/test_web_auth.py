@@ -115,6 +115,13 @@ async def test_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie(c
     assert TOKEN not in caplog.text
 
 
+async def test_behind_a_tls_proxy_the_session_cookie_can_be_marked_secure():
+    async with running(build_app(InMemoryOperations(), Metrics(), token=TOKEN, secure_cookie=True)) as url:
+        async with _client() as http:
+            response = await _sign_in(http, url)
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
 async def test_a_wrong_token_is_refused_and_repeated_failures_are_slowed(caplog):
     clock = Clock()
     view = InMemoryOperations()

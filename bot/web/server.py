@@ -61,13 +61,13 @@ READINESS = web.AppKey("readiness", Readiness)
 
 def build_app(view: OperationsView, metrics: Metrics, *, token: str = "", clock: Clock = time.time,
               read_timeout: float = READ_TIMEOUT, ready_interval: float = READY_INTERVAL,
-              dashboard: Dashboard | None = None) -> web.Application:
+              secure_cookie: bool | None = None, dashboard: Dashboard | None = None) -> web.Application:
     """Health, readiness and metrics always; the dashboard when a token is set."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.on_response_prepare.append(_security_headers)
     readiness = app[READINESS] = Readiness(view, ready_interval, read_timeout)
     HealthRoutes(view, metrics, readiness, read_timeout).add_to(app)
-    (dashboard or Dashboard(view, token, clock)).add_to(app)
+    (dashboard or Dashboard(view, token, clock, secure_cookie=secure_cookie)).add_to(app)
     return app
 
 
