@@ -1,7 +1,9 @@
 """The operations HTTP server: builds the aiohttp app and runs it on the service's event loop.
 
+    metrics = Metrics(commands=[c.name for c in router.commands])
+    address = parse_listen(settings.http_listen)  # None for "off"; ListenError names BOT_HTTP_LISTEN
     server = WebServer(build_app(view, metrics, token=settings.dashboard_token))
-    address = await server.start(parse_listen(settings.http_listen))  # "127.0.0.1:8080"
+    bound = await server.start(address)  # "127.0.0.1:8080", the port chosen when 0 was asked
     ...
     await server.stop()
 """
