@@ -214,6 +214,8 @@ async def test_a_chart_is_drawn_for_each_figure_that_changed(signed_in, site: st
     assert await charts.count() == 1  # villages moved; depth stayed; evacuations appeared once
     assert await page.get_by_role("img", name="villages captured across versions").count() == 1
     assert await charts.locator("circle").count() == 3
+    assert await charts.locator("desc").text_content() == (
+        "version 1: 28 villages; version 2: 35 villages; version 3: 74 villages")
     box = await charts.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 80
     await page.goto(site + "/briefings/evil")
