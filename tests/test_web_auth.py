@@ -8,7 +8,7 @@ import re
 import aiohttp
 import pytest
 
-from bot.web.auth import Sessions, SignInGuard, token_matches
+from bot.web.auth import Sessions, SignInGuard, token_matches, validate_token
 from bot.web.dashboard import Dashboard
 from bot.web.metrics import Metrics
 from bot.web.server import build_app
@@ -48,6 +48,12 @@ def test_token_comparison_rejects_near_misses_and_an_empty_configuration():
     assert not token_matches(TOKEN[:-1], TOKEN)
     assert not token_matches("", "")
     assert not token_matches("ünïcode", TOKEN)
+
+
+def test_a_short_dashboard_token_is_refused_as_a_setting():
+    assert validate_token("") == "" and validate_token(f" {TOKEN} ") == TOKEN
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        validate_token("hunter2")
 
 
 def test_failed_attempts_lock_a_client_out_for_longer_each_time_and_only_that_client():
@@ -113,6 +119,13 @@ async def test_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie(c
             assert response.headers["Cache-Control"] == "no-store"
             assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' covers it
     assert TOKEN not in caplog.text
+
+
+async def test_behind_a_tls_proxy_the_session_cookie_can_be_marked_secure():
+    async with running(build_app(InMemoryOperations(), Metrics(), token=TOKEN, secure_cookie=True)) as url:
+        async with _client() as http:
+            response = await _sign_in(http, url)
+    assert "Secure" in response.headers["Set-Cookie"]
 
 
 async def test_a_wrong_token_is_refused_and_repeated_failures_are_slowed(caplog):

@@ -133,6 +133,34 @@ async def _labels_missing(page: Page) -> list[str]:
     )
 
 
+# WCAG contrast of every element's own text against the first opaque background behind it.
+LOW_CONTRAST_JS = """
+() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.getClientRects().length === 0 || el.closest("svg, .skip")) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName} ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 30)}`);
+  }
+  return low;
+}
+"""
+
+
 async def test_sign_in_and_every_page_renders_without_a_console_error(open_page, site: str, tmp_path: Path):
     page = await open_page(viewport={"width": 1280, "height": 900})
     problems = _watch(page)
@@ -144,6 +172,8 @@ async def test_sign_in_and_every_page_renders_without_a_console_error(open_page,
         assert response is not None and response.status == 200, path
         headings[name] = await page.inner_text("h1")
         assert await _labels_missing(page) == [], path
+        assert await page.locator("h1").count() == 1, path
+        assert await page.evaluate(LOW_CONTRAST_JS) == [], path
         # The stylesheet loaded under the CSP: the page font is not the browser's default serif.
         assert "system-ui" in await page.evaluate("getComputedStyle(document.body).fontFamily")
         await page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
@@ -184,6 +214,8 @@ async def test_a_chart_is_drawn_for_each_figure_that_changed(signed_in, site: st
     assert await charts.count() == 1  # villages moved; depth stayed; evacuations appeared once
     assert await page.get_by_role("img", name="villages captured across versions").count() == 1
     assert await charts.locator("circle").count() == 3
+    assert await charts.locator("desc").text_content() == (
+        "version 1: 28 villages; version 2: 35 villages; version 3: 74 villages")
     box = await charts.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 80
     await page.goto(site + "/briefings/evil")

@@ -146,6 +146,18 @@ async def test_metrics_count_what_the_service_reports_and_gauge_the_overview():
     assert s[("briefing_bot_last_refresh_timestamp_seconds", ())] == view.now - 300
 
 
+async def test_metrics_speak_openmetrics_to_a_scraper_that_asks_for_it():
+    metrics = Metrics()
+    metrics.reload("ok")
+    async with running(build_app(InMemoryOperations(), metrics)) as url:
+        async with aiohttp.ClientSession() as http, http.get(
+            url + "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
+        ) as response:
+            body = await response.text()
+    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert body.rstrip().endswith("# EOF") and "briefing_bot_content_reloads_total" in body
+
+
 def test_metric_labels_stay_bounded_whatever_the_callers_pass():
     metrics = Metrics()  # no command list: free-form names, but a bounded number of them
     for n in range(500):

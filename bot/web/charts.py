@@ -47,6 +47,7 @@ class Dot:
 @dataclass(frozen=True, slots=True)
 class Chart:
     title: str
+    description: str  # every value in words, for screen readers
     width: int
     height: int
     dots: tuple[Dot, ...]
@@ -112,6 +113,7 @@ def chart(series: FigureSeries) -> Chart:
     unit = f" ({series.unit})" if series.unit and series.unit.lower() not in series.about.lower() else ""
     return Chart(
         title=f"{series.about}{unit} across versions",
+        description="; ".join(f"version {p.version_id}: {p.text}" for p in points),
         width=WIDTH,
         height=HEIGHT,
         dots=tuple(dots),

@@ -42,9 +42,12 @@ def same_origin(request: web.Request) -> bool:
 
 class Dashboard:
     def __init__(self, view: OperationsView, token: str, clock: Clock = time.time,
-                 guard: SignInGuard | None = None, sessions: Sessions | None = None):
+                 guard: SignInGuard | None = None, sessions: Sessions | None = None,
+                 secure_cookie: bool | None = None):
         self.view = view
         self.token = token
+        # None: Secure when the request came over TLS; True behind a proxy that terminates TLS.
+        self.secure_cookie = secure_cookie
         self.clock = clock
         self.guard = guard or SignInGuard(clock)
         self.sessions = sessions or Sessions(clock)
@@ -161,7 +164,8 @@ class Dashboard:
         log.info("dashboard: signed in from %s", client)
         response = web.HTTPSeeOther("/")
         response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="Strict", path="/",
-                            secure=request.secure, max_age=int(self.sessions.ttl))
+                            secure=request.secure if self.secure_cookie is None else self.secure_cookie,
+                            max_age=int(self.sessions.ttl))
         raise response
 
     async def signout(self, request: web.Request, session: Session) -> web.Response:

@@ -1,7 +1,9 @@
 """The operations HTTP server: builds the aiohttp app and runs it on the service's event loop.
 
+    metrics = Metrics(commands=[c.name for c in router.commands])
+    address = parse_listen(settings.http_listen)  # None for "off"; ListenError names BOT_HTTP_LISTEN
     server = WebServer(build_app(view, metrics, token=settings.dashboard_token))
-    address = await server.start(parse_listen(settings.http_listen))  # "127.0.0.1:8080"
+    bound = await server.start(address)  # "127.0.0.1:8080", the port chosen when 0 was asked
     ...
     await server.stop()
 """
@@ -61,13 +63,13 @@ READINESS = web.AppKey("readiness", Readiness)
 
 def build_app(view: OperationsView, metrics: Metrics, *, token: str = "", clock: Clock = time.time,
               read_timeout: float = READ_TIMEOUT, ready_interval: float = READY_INTERVAL,
-              dashboard: Dashboard | None = None) -> web.Application:
+              secure_cookie: bool | None = None, dashboard: Dashboard | None = None) -> web.Application:
     """Health, readiness and metrics always; the dashboard when a token is set."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.on_response_prepare.append(_security_headers)
     readiness = app[READINESS] = Readiness(view, ready_interval, read_timeout)
     HealthRoutes(view, metrics, readiness, read_timeout).add_to(app)
-    (dashboard or Dashboard(view, token, clock)).add_to(app)
+    (dashboard or Dashboard(view, token, clock, secure_cookie=secure_cookie)).add_to(app)
     return app
 
 
