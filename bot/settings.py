@@ -62,6 +62,21 @@ def _log_format(raw: Any) -> str:
     return text
 
 
+MIN_DASHBOARD_TOKEN = 16
+
+
+class ReasonWithoutValue(ValueError):
+    """A converter's reason that never quotes the value, so it can be shown even for a secret."""
+
+
+def _dashboard_token(raw: Any) -> str:
+    """Empty (the dashboard is off) or long enough to resist guessing."""
+    token = str(raw).strip()
+    if token and len(token) < MIN_DASHBOARD_TOKEN:
+        raise ReasonWithoutValue(f"must be at least {MIN_DASHBOARD_TOKEN} characters (try: openssl rand -hex 24)")
+    return token
+
+
 def _listen(raw: Any) -> str:
     """host:port, [v6]:port or off; port 0 picks a free port."""
     text = str(raw).strip()
@@ -85,7 +100,7 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("lease_seconds", "service", "lease_seconds", "BOT_LEASE_SECONDS", _positive(float)),
     ("log_format", "service", "log_format", "BOT_LOG_FORMAT", _log_format),
     ("http_listen", "web", "listen", "BOT_HTTP_LISTEN", _listen),
-    ("dashboard_token", "web", "dashboard_token", "BOT_DASHBOARD_TOKEN", str),
+    ("dashboard_token", "web", "dashboard_token", "BOT_DASHBOARD_TOKEN", _dashboard_token),
     ("telegram_token", "telegram", "token", "TELEGRAM_BOT_TOKEN", str),
     ("telegram_api_url", "telegram", "api_url", "TELEGRAM_API_URL", _url),
     ("telegram_admin_ids", "telegram", "admin_ids", "TELEGRAM_ADMIN_IDS", _ids),
@@ -175,7 +190,7 @@ def load_settings(
         try:
             values[attr] = convert(raw)
         except (TypeError, ValueError) as exc:
-            shown = "***" if env_name in SECRET_ENV else exc
+            shown = "***" if env_name in SECRET_ENV and not isinstance(exc, ReasonWithoutValue) else exc
             where = "" if source == env_name else f" (from {source})"
             raise SettingError(f"{env_name}{where} is invalid: {shown}") from None
     return Settings(**values)

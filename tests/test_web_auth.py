@@ -8,7 +8,8 @@ import re
 import aiohttp
 import pytest
 
-from bot.web.auth import Sessions, SignInGuard, token_matches, validate_token
+from bot.settings import SettingError, load_settings
+from bot.web.auth import Sessions, SignInGuard, token_matches
 from bot.web.dashboard import Dashboard
 from bot.web.metrics import Metrics
 from bot.web.server import build_app
@@ -51,9 +52,10 @@ def test_token_comparison_rejects_near_misses_and_an_empty_configuration():
 
 
 def test_a_short_dashboard_token_is_refused_as_a_setting():
-    assert validate_token("") == "" and validate_token(f" {TOKEN} ") == TOKEN
-    with pytest.raises(ValueError, match="at least 16 characters"):
-        validate_token("hunter2")
+    assert load_settings({"BOT_DASHBOARD_TOKEN": f" {TOKEN} "}).dashboard_token == TOKEN
+    assert load_settings({}).dashboard_token == ""
+    with pytest.raises(SettingError, match="BOT_DASHBOARD_TOKEN.*at least 16 characters"):
+        load_settings({"BOT_DASHBOARD_TOKEN": "hunter2"})
 
 
 def test_failed_attempts_lock_a_client_out_for_longer_each_time_and_only_that_client():

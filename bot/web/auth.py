@@ -16,17 +16,6 @@ from typing import Callable
 Clock = Callable[[], float]
 
 SESSION_COOKIE = "bb_session"
-MIN_TOKEN_LENGTH = 16
-
-
-def validate_token(raw: object) -> str:
-    """A settings converter for BOT_DASHBOARD_TOKEN: empty (dashboard off) or long enough to resist guessing."""
-    token = str(raw).strip()
-    if token and len(token) < MIN_TOKEN_LENGTH:
-        raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters (try: openssl rand -hex 24)")
-    return token
-
-
 def token_matches(given: str, expected: str) -> bool:
     """Constant-time comparison; an empty configured token never matches."""
     if not expected:
