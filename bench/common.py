@@ -328,6 +328,59 @@ async def bare_post_all(
         return time.perf_counter() - started, failures
 
 
+async def measured(fake: Any, messages: int, coro: Awaitable[Any]) -> dict[str, Any]:
+    """Run a fan-out against a FakeInChild: wall time, this process's CPU and the fake's, per message."""
+    before, fake_cpu = await fake.accepted(), await fake.cpu_seconds()
+    cpu, started = time.process_time(), time.perf_counter()
+    value = await coro
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    fake_cpu = await fake.cpu_seconds() - fake_cpu
+    return {"value": value, "seconds": seconds, "rate": messages / seconds, "arrived": await fake.accepted() - before,
+            "cpu_us": cpu / messages * 1e6, "fake_cpu_us": fake_cpu / messages * 1e6}
+
+
+async def deliver_all(sender: Any, chat_ids: Sequence[int], reply: Any, concurrency: int) -> int:
+    """Call ``sender.deliver`` for every chat, ``concurrency`` at a time, without the outbox; returns the sent count."""
+    queue = list(reversed(chat_ids))
+    sent = 0
+
+    async def lane() -> None:
+        nonlocal sent
+        while queue:
+            outcome = await sender.deliver(queue.pop(), 0, reply)
+            sent += outcome.status == "sent"
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return sent
+
+
+def best_of(*runs: dict[str, Any]) -> dict[str, Any]:
+    """The baseline from several bare runs: each figure at its best (a conservative yardstick for the bot)."""
+    return {"seconds": min(r["seconds"] for r in runs), "rate": max(r["rate"] for r in runs),
+            "cpu_us": min(r["cpu_us"] for r in runs), "fake_cpu_us": min(r["fake_cpu_us"] for r in runs)}
+
+
+FANOUT_HEADERS = ["path", "seconds", "msgs/s", "vs bare", "CPU µs/msg", "CPU vs bare", "fake's CPU µs/msg"]
+
+
+def fanout_row(label: str, result: dict[str, Any], bare: dict[str, Any]) -> list[Any]:
+    return [label, result["seconds"], result["rate"], result["rate"] / bare["rate"], result["cpu_us"],
+            result["cpu_us"] / bare["cpu_us"], result["fake_cpu_us"]]
+
+
+def fanout_table(bots: Sequence[tuple[str, dict[str, Any]]], bares: Sequence[dict[str, Any]],
+                 concurrency: int) -> list[list[Any]]:
+    """Print the bot's runs against the baseline: the best figures of the bare runs interleaved with them."""
+    bare = best_of(*bares)
+    rows = [fanout_row(label, result, bare) for label, result in bots]
+    rows += [fanout_row(f"bare aiohttp, concurrency {concurrency}, run {n}", result, bare)
+             for n, result in enumerate(bares, 1)]
+    table(FANOUT_HEADERS, rows)
+    print(f"baseline: each figure at its best over the {len(bares)} bare runs (before, between and after the bot's)")
+    print("goals: bot/bare >= 0.8 msgs/s and <= 1.25 CPU per message")
+    return rows
+
+
 async def timed(coro: Awaitable[Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = await coro
