@@ -28,6 +28,7 @@ from bench.common import (
 
 BRIEFINGS = 1000
 SUBSCRIPTIONS = 10_000
+TOP = 12
 
 
 async def prepare(folder: Path) -> None:
@@ -73,6 +74,19 @@ async def child_work(folder: Path) -> dict[str, Any]:
     return {"briefings": len(entries), "delivered": delivered, "peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
 
 
+async def traced(folder: Path) -> dict[str, Any]:
+    """The same work under tracemalloc: what holds memory at the end, and the traced peak."""
+    import tracemalloc
+
+    tracemalloc.start(1)
+    result = await child_work(folder)
+    current, peak = tracemalloc.get_traced_memory()
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    top = [[f"{stat.traceback[0].filename.rsplit('site-packages/', 1)[-1]}:{stat.traceback[0].lineno}",
+            stat.size / 1e6, stat.count] for stat in snapshot.statistics("lineno")[:TOP]]
+    return {**result, "traced_mb": current / 1e6, "traced_peak_mb": peak / 1e6, "top": top}
+
+
 def child(mode: str, folder: str) -> None:
     # Both children import what the service imports (python-telegram-bot, discord.py, ...).
     import bot.alerts.worker  # noqa: F401
@@ -82,6 +96,8 @@ def child(mode: str, folder: str) -> None:
 
     if mode == "baseline":
         result: dict[str, Any] = {"peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
+    elif mode == "trace":
+        result = asyncio.run(traced(Path(folder)))
     else:
         result = asyncio.run(child_work(Path(folder)))
     print(json.dumps(result))
@@ -100,13 +116,17 @@ async def main() -> list[list[Any]]:
         db_mb = sum(p.stat().st_size for p in (tmp / "data").iterdir()) / 1e6
         base = await asyncio.to_thread(in_child, "baseline", tmp)
         work = await asyncio.to_thread(in_child, "work", tmp)
+        trace = await asyncio.to_thread(in_child, "trace", tmp)
     key = "hwm_mb" if work.get("hwm_mb") is not None else "peak_mb"
     rows = [["python + bot and front-end imports (baseline)", base[key], base["peak_mb"], "-", "-"],
             ["Core + library + commands + one delivery pass", work[key], work["peak_mb"], work["briefings"],
              work["delivered"]],
             ["difference", work[key] - base[key], "", "", ""]]
     table(["process", "peak RSS MB (VmHWM)", "ru_maxrss MB", "briefings", "deliveries"], rows)
-    print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 150 MB")
+    print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 80 MB")
+    print(f"\nthe same work under tracemalloc (allocations after the imports): {trace['traced_mb']:.1f} MB held "
+          f"at the end, {trace['traced_peak_mb']:.1f} MB at the peak; what holds it now:")
+    table(["where allocated", "MB", "blocks"], trace["top"])
     print("(ru_maxrss of a child includes its parent's RSS at fork on Linux; VmHWM is this process image only)")
     return rows
 

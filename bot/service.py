@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from contextlib import suppress
@@ -96,6 +97,7 @@ async def run_service(settings: Settings) -> int:
         worker = DeliveryWorker(core, senders, limiters, concurrency=concurrency, lease_seconds=settings.lease_seconds)
         jobs = AlertJobs(core, worker)
         jobs.start()
+        settle_garbage_collector()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(senders))
         await stop.wait()
         log.info("stopping")
@@ -106,6 +108,14 @@ async def run_service(settings: Settings) -> int:
         return 0
     finally:
         await core.close()
+
+
+def settle_garbage_collector() -> None:
+    """Once started: what exists now lives as long as the process, so full collections skip it
+    (they took 30-340 ms with it), and young ones run per 10,000 new objects, not 700."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 async def _shutdown(jobs: AlertJobs, frontends: list) -> None:
