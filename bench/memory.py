@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,9 +83,16 @@ async def traced(folder: Path) -> dict[str, Any]:
     result = await child_work(folder)
     current, peak = tracemalloc.get_traced_memory()
     snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
-    top = [[f"{stat.traceback[0].filename.rsplit('site-packages/', 1)[-1]}:{stat.traceback[0].lineno}",
-            stat.size / 1e6, stat.count] for stat in snapshot.statistics("lineno")[:TOP]]
+    top = [[f"{_short(stat.traceback[0].filename)}:{stat.traceback[0].lineno}", stat.size / 1e6, stat.count]
+           for stat in snapshot.statistics("lineno")[:TOP]]
     return {**result, "traced_mb": current / 1e6, "traced_peak_mb": peak / 1e6, "top": top}
+
+
+def _short(filename: str) -> str:
+    """A path relative to the project, site-packages or the standard library."""
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1:]
+    return re.split(r"site-packages/|lib/python3\.\d+/", filename)[-1]
 
 
 def child(mode: str, folder: str) -> None:
