@@ -1,7 +1,7 @@
 """Run every benchmark in sequence and print every table: `.venv/bin/python -m bench`.
 
 Each benchmark runs on its own fresh event loop; one that fails is reported and the rest
-still run (the exit status is then 1). Takes about 3 minutes on 2 cores.
+still run (the exit status is then 1). Takes about 5 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import traceback
 from bench.common import machine_line, quiet_logs
 
 SCRIPTS = ("commands", "reload", "telegram_fanout", "telegram_limits", "discord_fanout",
-           "latency_under_load", "memory", "parse")
+           "latency_under_load", "gc_effect", "memory", "fakes", "parse", "web_under_load")
 
 
 def main() -> int:

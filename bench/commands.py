@@ -16,12 +16,14 @@ from bench.common import (
     LATENCY_HEADERS, copy_bundled, generate_briefings, header, latency_row, open_core, run, table,
     temp_dir, temp_settings,
 )
-from bot.commands import Caller, CommandRouter, build_router
+from bot.commands.catalog import build_router
+from bot.commands.context import Caller
+from bot.commands.router import CommandRouter
 
 CALLS = 2000
 WARMUP = 200
 CASES = [("summary", ""), ("figures", ""), ("search", "Belgorod")]
-CALLER = Caller(platform="telegram", chat_id=1001, user_id=1001, chat_kind="private")
+CALLER = Caller(platform="telegram", chat_id=1001, user_id=1001)
 
 
 async def measure(router: CommandRouter, name: str, args: str, calls: int = CALLS) -> list[float]:

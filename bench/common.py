@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import platform
@@ -20,12 +21,12 @@ import resource
 import statistics
 import sys
 import tempfile
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 
 from bot.alerts.limiter import Limits, RateLimiter
-from bot.alerts.queue import queue_broadcast
 from bot.core import Core
 from bot.settings import Settings
 
@@ -121,6 +122,20 @@ def hwm_rss_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+@contextlib.contextmanager
+def settled_gc() -> Iterator[None]:
+    """The gc settings the service makes once started, undone on exit (`python -m bench` is one process)."""
+    from bot.service import settle_garbage_collector
+
+    threshold = gc.get_threshold()
+    settle_garbage_collector()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 # --- settings, core, content ---------------------------------------------------------------
@@ -237,10 +252,11 @@ def generate_briefings(folder: Path, count: int, seed: int = 1) -> list[Path]:
 
 
 async def write_subscriptions(core: Core, platform: str, chat_ids: Sequence[int], now: float | None = None) -> None:
-    """Active instant subscriptions for these chats, in one transaction (setup, not measured)."""
+    """Active instant subscriptions for these chats, written straight into the database file in
+    one transaction (setup, not measured; the bot's own path is one /subscribe at a time)."""
     at = time.time() - 60 if now is None else now
-    async with core.db.transaction() as conn:
-        await conn.executemany(
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.executemany(
             "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, timezone, keywords, active, "
             "created_at, updated_at, started_at) VALUES (?, ?, 0, 'instant', 'UTC', '[]', 1, ?, ?, ?)",
             [(platform, chat_id, at, at, at) for chat_id in chat_ids],
@@ -249,12 +265,12 @@ async def write_subscriptions(core: Core, platform: str, chat_ids: Sequence[int]
 
 async def queue_one_broadcast(core: Core, text: str = BROADCAST_TEXT) -> int:
     """Queue one operator broadcast (what /broadcast does); returns the deliveries queued."""
-    async with core.db.transaction() as conn:
-        return await queue_broadcast(conn, text, "bench:42", core.clock())
+    return await core.broadcast(text, "bench:42")
 
 
 async def delivered_count(core: Core) -> dict[str, int]:
-    rows = await core.db.fetchall("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+    with sqlite3.connect(core.settings.db_path) as conn:
+        rows = conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
     return {row[0]: row[1] for row in rows}
 
 
@@ -272,7 +288,7 @@ async def telegram_bot(core: Core) -> AsyncIterator[Any]:
     Built exactly as the service builds it (TelegramFrontend with core.settings), without
     polling; ``core.settings.telegram_api_url`` must point at the fake.
     """
-    from bot.commands import build_router
+    from bot.commands.catalog import build_router
     from bot.frontends.on_telegram.app import TelegramFrontend
 
     frontend = TelegramFrontend(core, build_router(core))
@@ -326,6 +342,63 @@ async def bare_post_all(
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - started, failures
+
+
+async def measured(fake: Any, messages: int, coro: Awaitable[Any]) -> dict[str, Any]:
+    """Run a fan-out against a FakeInChild: wall time, this process's CPU and the fake's, per message."""
+    before, fake_cpu = await fake.accepted(), await fake.cpu_seconds()
+    cpu, loop_cpu, started = time.process_time(), time.thread_time(), time.perf_counter()
+    value = await coro
+    seconds, cpu, loop_cpu = time.perf_counter() - started, time.process_time() - cpu, time.thread_time() - loop_cpu
+    fake_cpu = await fake.cpu_seconds() - fake_cpu
+    return {"value": value, "seconds": seconds, "rate": messages / seconds, "arrived": await fake.accepted() - before,
+            "cpu_us": cpu / messages * 1e6, "threads_us": max(0.0, cpu - loop_cpu) / messages * 1e6,
+            "fake_cpu_us": fake_cpu / messages * 1e6}
+
+
+async def deliver_all(sender: Any, chat_ids: Sequence[int], reply: Any, concurrency: int) -> int:
+    """Call ``sender.deliver`` for every chat, ``concurrency`` at a time, without the outbox; returns the sent count."""
+    queue = list(reversed(chat_ids))
+    sent = 0
+
+    async def lane() -> None:
+        nonlocal sent
+        while queue:
+            outcome = await sender.deliver(queue.pop(), 0, reply)
+            sent += outcome.status == "sent"
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return sent
+
+
+def best_of(*runs: dict[str, Any]) -> dict[str, Any]:
+    """The baseline from several bare runs: each figure at its best (a conservative yardstick for the bot)."""
+    return {"seconds": min(r["seconds"] for r in runs), "rate": max(r["rate"] for r in runs),
+            "cpu_us": min(r["cpu_us"] for r in runs), "threads_us": min(r["threads_us"] for r in runs),
+            "fake_cpu_us": min(r["fake_cpu_us"] for r in runs)}
+
+
+FANOUT_HEADERS = ["path", "seconds", "msgs/s", "vs bare", "CPU µs/msg", "CPU vs bare", "of it off-loop",
+                  "fake's CPU µs/msg"]
+
+
+def fanout_row(label: str, result: dict[str, Any], bare: dict[str, Any]) -> list[Any]:
+    return [label, result["seconds"], result["rate"], result["rate"] / bare["rate"], result["cpu_us"],
+            result["cpu_us"] / bare["cpu_us"], result["threads_us"], result["fake_cpu_us"]]
+
+
+def fanout_table(bots: Sequence[tuple[str, dict[str, Any]]], bares: Sequence[dict[str, Any]],
+                 concurrency: int) -> list[list[Any]]:
+    """Print the bot's runs against the baseline: the best figures of the bare runs interleaved with them."""
+    bare = best_of(*bares)
+    rows = [fanout_row(label, result, bare) for label, result in bots]
+    rows += [fanout_row(f"bare aiohttp, concurrency {concurrency}, run {n}", result, bare)
+             for n, result in enumerate(bares, 1)]
+    table(FANOUT_HEADERS, rows)
+    print(f"baseline: each figure at its best over the {len(bares)} bare runs (before, between and after the bot's)")
+    print("CPU: this process, all threads; 'off-loop': the part outside the event loop's thread (SQLite's thread)")
+    print("goals: bot/bare >= 0.8 msgs/s and <= 1.25 CPU per message")
+    return rows
 
 
 async def timed(coro: Awaitable[Any]) -> tuple[float, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from bench.common import (
 
 BRIEFINGS = 1000
 SUBSCRIPTIONS = 10_000
+TOP = 12
 
 
 async def prepare(folder: Path) -> None:
@@ -56,7 +58,8 @@ class RenderingSender:
 
 async def child_work(folder: Path) -> dict[str, Any]:
     from bot.alerts.worker import DeliveryWorker
-    from bot.commands import Caller, build_router
+    from bot.commands.catalog import build_router
+    from bot.commands.context import Caller
 
     settings = temp_settings(folder)
     async with open_core(settings) as core:
@@ -73,6 +76,26 @@ async def child_work(folder: Path) -> dict[str, Any]:
     return {"briefings": len(entries), "delivered": delivered, "peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
 
 
+async def traced(folder: Path) -> dict[str, Any]:
+    """The same work under tracemalloc: what holds memory at the end, and the traced peak."""
+    import tracemalloc
+
+    tracemalloc.start(1)
+    result = await child_work(folder)
+    current, peak = tracemalloc.get_traced_memory()
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    top = [[f"{_short(stat.traceback[0].filename)}:{stat.traceback[0].lineno}", stat.size / 1e6, stat.count]
+           for stat in snapshot.statistics("lineno")[:TOP]]
+    return {**result, "traced_mb": current / 1e6, "traced_peak_mb": peak / 1e6, "top": top}
+
+
+def _short(filename: str) -> str:
+    """A path relative to the project, site-packages or the standard library."""
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1:]
+    return re.split(r"site-packages/|lib/python3\.\d+/", filename)[-1]
+
+
 def child(mode: str, folder: str) -> None:
     # Both children import what the service imports (python-telegram-bot, discord.py, ...).
     import bot.alerts.worker  # noqa: F401
@@ -82,6 +105,8 @@ def child(mode: str, folder: str) -> None:
 
     if mode == "baseline":
         result: dict[str, Any] = {"peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
+    elif mode == "trace":
+        result = asyncio.run(traced(Path(folder)))
     else:
         result = asyncio.run(child_work(Path(folder)))
     print(json.dumps(result))
@@ -100,13 +125,17 @@ async def main() -> list[list[Any]]:
         db_mb = sum(p.stat().st_size for p in (tmp / "data").iterdir()) / 1e6
         base = await asyncio.to_thread(in_child, "baseline", tmp)
         work = await asyncio.to_thread(in_child, "work", tmp)
+        trace = await asyncio.to_thread(in_child, "trace", tmp)
     key = "hwm_mb" if work.get("hwm_mb") is not None else "peak_mb"
     rows = [["python + bot and front-end imports (baseline)", base[key], base["peak_mb"], "-", "-"],
             ["Core + library + commands + one delivery pass", work[key], work["peak_mb"], work["briefings"],
              work["delivered"]],
             ["difference", work[key] - base[key], "", "", ""]]
     table(["process", "peak RSS MB (VmHWM)", "ru_maxrss MB", "briefings", "deliveries"], rows)
-    print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 150 MB")
+    print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 80 MB")
+    print(f"\nthe same work under tracemalloc (allocations after the imports): {trace['traced_mb']:.1f} MB held "
+          f"at the end, {trace['traced_peak_mb']:.1f} MB at the peak; what holds it now:")
+    table(["where allocated", "MB", "blocks"], trace["top"])
     print("(ru_maxrss of a child includes its parent's RSS at fork on Linux; VmHWM is this process image only)")
     return rows
 

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.profile_fanout [telegram|discord|reload] [top-N]
 
-Profiles one run (3,000 deliveries, or the 1,000-file reload) in this process — the fake
-server included, since it shares the event loop — and prints the top entries by own time
+Profiles one run (3,000 deliveries at worker concurrency 64, or the 1,000-file reload) in
+this process — the fake server runs in a child process, so only the bot shows — and
+prints the top entries by own time
 and by cumulative time.
 """
 
@@ -16,33 +17,27 @@ import sys
 from pathlib import Path
 
 from bench import discord_fanout, telegram_fanout
-from bench.common import generate_briefings, open_core, quiet_logs, telegram_fake, temp_dir, temp_settings
+from bench.common import generate_briefings, open_core, quiet_logs, temp_dir, temp_settings
+from bench.fake_process import FakeInChild
 
 COUNT = 3000
+CONCURRENCY = 64
 
 
 async def telegram(profile: cProfile.Profile) -> None:
-    fake = telegram_fake(COUNT, record_calls=False)
-    root = await fake.start()
-    try:
+    async with FakeInChild("telegram", COUNT) as fake:
         with temp_dir() as tmp:
             profile.enable()
-            await telegram_fanout.bot_fanout(tmp, fake, root, 16, COUNT)
+            await telegram_fanout.bot_fanout(tmp, fake, CONCURRENCY, COUNT)
             profile.disable()
-    finally:
-        await fake.close()
 
 
 async def discord(profile: cProfile.Profile) -> None:
-    fake, ids = discord_fanout.discord_fake(COUNT)
-    await fake.start()
-    try:
+    async with FakeInChild("discord", COUNT) as fake:
         with temp_dir() as tmp:
             profile.enable()
-            await discord_fanout.bot_fanout(tmp, fake, ids, 16)
+            await discord_fanout.bot_fanout(tmp, fake, CONCURRENCY)
             profile.disable()
-    finally:
-        await fake.close()
 
 
 async def reload(profile: cProfile.Profile) -> None:

@@ -2,7 +2,7 @@
 
 Files whose bytes are unchanged since the last load are not even parsed. Broken files are
 reported by name and reason and skipped, so their last good version stays served. Every
-added or changed briefing queues its alert in the same transaction (see bot.alerts.queue).
+added or changed briefing queues its alert in the same transaction (see bot.announcements).
 """
 
 from __future__ import annotations

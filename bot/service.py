@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from contextlib import suppress
@@ -139,6 +140,7 @@ async def run_service(settings: Settings) -> int:
                                 lease_seconds=settings.lease_seconds, observe=metrics.delivery)
         jobs = AlertJobs(core, worker)
         jobs.start()
+        settle_garbage_collector()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(started.senders))
         await stop.wait()
         log.info("stopping")
@@ -168,6 +170,14 @@ async def start_web(core: Core, metrics: Metrics, connected: Connected) -> WebSe
     except ListenError as exc:
         raise StartupError(str(exc)) from None
     return server
+
+
+def settle_garbage_collector() -> None:
+    """Once started: what exists now lives as long as the process, so full collections skip it
+    (they took 30-340 ms with it), and young ones run per 10,000 new objects, not 700."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 async def _shutdown(jobs: AlertJobs, frontends: list[Frontend]) -> None:

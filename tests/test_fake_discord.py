@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -28,7 +27,6 @@ class BriefBot(discord.Client):
         super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.ready = asyncio.Event()
-        self.ready_seconds = 0.0
         self._register()
 
     def _register(self) -> None:
@@ -67,10 +65,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def bot(fake: FakeDiscord) -> AsyncIterator[BriefBot]:
     client = BriefBot()
-    started = time.perf_counter()
     task = asyncio.create_task(client.start(TOKEN))
-    await asyncio.wait_for(client.ready.wait(), 5.0)
-    client.ready_seconds = time.perf_counter() - started
+    await asyncio.wait_for(client.ready.wait(), 5.0)  # a deadline against hanging, not a timing check
     yield client
     await client.close()
     await asyncio.wait_for(task, 5.0)
@@ -82,8 +78,7 @@ def channel_of(client: discord.Client, channel_id: int = CHANNEL) -> discord.Tex
     return channel
 
 
-async def test_login_and_ready_is_fast(fake: FakeDiscord, bot: BriefBot) -> None:
-    assert bot.ready_seconds < 1.0
+async def test_login_and_ready(fake: FakeDiscord, bot: BriefBot) -> None:
     assert bot.user is not None and bot.user.id == fake.bot_user_id
     assert fake.identifies == 1
     assert ("GET", "/api/v10/users/@me") in fake.requests
@@ -184,13 +179,8 @@ async def test_bad_token_fails_login(fake: FakeDiscord) -> None:
         await client.close()
 
 
-async def test_channel_message_throughput(fake: FakeDiscord, bot: BriefBot) -> None:
+async def test_concurrent_sends_all_arrive(fake: FakeDiscord, bot: BriefBot) -> None:
     fake.record_requests = False
     channel = channel_of(bot)
-    count = 1000
-    started = time.perf_counter()
-    for start in range(0, count, 100):
-        await asyncio.gather(*(channel.send(f"message {i}") for i in range(start, start + 100)))
-    elapsed = time.perf_counter() - started
-    assert len(fake.messages[CHANNEL]) == count
-    print(f"\nfake discord: {count / elapsed:.0f} channel messages/s through discord.py")
+    await asyncio.gather(*(channel.send(f"message {i}") for i in range(100)))
+    assert sorted(m["content"] for m in fake.messages[CHANNEL]) == sorted(f"message {i}" for i in range(100))

@@ -4,7 +4,8 @@ Alerts go straight to `POST /channels/{id}/messages` on our own aiohttp session 
 through discord.py's HTTP client: discord.py keeps one rate-limit bucket per channel and
 scans all of them for every new one, so a fan-out to thousands of channels slowed down
 quadratically (half the CPU of a 3,000-channel fan-out). Pacing is the outbox limiter's
-job; a short 429 is waited out here, a longer one goes back to the outbox.
+job; a short 429 is waited out here, a longer one goes back to the outbox. A fan-out hands
+the same Reply to every channel, so it is rendered and JSON-encoded once, not once per send.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ NO_MENTIONS = {"parse": []}
 INLINE_WAIT_MAX = 1.0  # a 429 asking for longer than this is retried by the outbox
 TRIES = 3
 DEFAULT_RETRY_AFTER = 1.0
+CACHED_REPLIES = 64
 
 
 class DiscordSender:
@@ -38,6 +40,8 @@ class DiscordSender:
                          "User-Agent": "DiscordBot (briefing-bot, 0.1)"}
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=30)
+        self._cache: dict[int, tuple[Reply, list[bytes]]] = {}
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -52,21 +56,32 @@ class DiscordSender:
         return outcome
 
     async def send(self, channel_id: int, reply: Reply) -> Outcome:
-        for part in render(reply, embeds=True):
-            outcome = await self._post(channel_id, _payload(part))
+        for body in self._encoded(reply):
+            outcome = await self._post(channel_id, body)
             if outcome.status != "sent":
                 return outcome
         return SENT
 
+    def _encoded(self, reply: Reply) -> list[bytes]:
+        # The cache holds the Reply itself, so its id cannot be reused while the entry lives.
+        hit = self._cache.get(id(reply))
+        if hit is not None and hit[0] is reply:
+            return hit[1]
+        if len(self._cache) > CACHED_REPLIES:
+            self._cache.clear()
+        bodies = [_payload(part) for part in render(reply, embeds=True)]
+        self._cache[id(reply)] = (reply, bodies)
+        return bodies
+
     async def _post(self, channel_id: int, body: bytes) -> Outcome:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
+                                                  headers=self._headers)
         url = f"{Route.BASE}/channels/{channel_id}/messages"
         outcome = Outcome("retry", "not tried")
         for _ in range(TRIES):
             try:
-                async with self._session.post(url, data=body, headers=self._headers,
-                                              timeout=aiohttp.ClientTimeout(total=30)) as response:
+                async with self._session.post(url, data=body, timeout=self._timeout) as response:
                     outcome = classify(response.status, await response.read(), response.headers)
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 return Outcome("retry", f"{type(exc).__name__}: {exc}")

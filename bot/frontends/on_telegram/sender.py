@@ -1,7 +1,10 @@
 """Sending a Reply to a Telegram chat and classifying what Telegram answered.
 
 Shared by command replies and alert delivery: HTML first, plain text when Telegram cannot
-parse the entities, the chat's general topic when the forum topic is gone.
+parse the entities, the chat's general topic when the forum topic is gone. Messages go out
+as pre-encoded sendMessage bodies on the aiohttp transport's session, not through
+python-telegram-bot's request layer: its per-call parameter objects, encoding and error
+objects were most of a fan-out's CPU. python-telegram-bot still does everything else.
 """
 
 from __future__ import annotations
@@ -12,21 +15,21 @@ import warnings
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.outcome import SENT, Outcome
 from bot.reply import Reply
 from bot.frontends.on_telegram.render import render_messages
+from bot.frontends.on_telegram.send_message_wire import EncodedText, ErrorAnswer, read_error
+from bot.frontends.on_telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
-# Bot API method names are case-insensitive. This spelling is not an attribute of Bot, so
-# do_api_request sends it without a "use Bot.send_message" warning, and the reply stays a
-# plain dict: building a Message object for every alert cost a fifth of a fan-out's CPU.
-SEND_MESSAGE = "SendMessage"
 _GONE = ("chat not found", "bot was kicked", "not enough rights", "have no rights", "user is deactivated",
          "chat_write_forbidden", "need administrator rights", "bot is not a member")
 _THREAD_GONE = ("message thread not found", "topic_closed", "topic_deleted", "topic closed")
+_CANNOT_PARSE = "can't parse entities"
+CACHED_REPLIES = 64
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -40,20 +43,28 @@ class TelegramSender:
     platform = "telegram"
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
+        # Our own transport, reached through the Bot so its session lives and dies with the Bot.
+        request = bot.request
+        if not isinstance(request, AiohttpRequest):
+            raise TypeError("TelegramSender needs a Bot built with .request(AiohttpRequest(...))")
         self.bot = bot
         self.paid_broadcast = paid_broadcast
-        self._cache: dict[int, tuple[Reply, list[tuple[str, str]]]] = {}
+        self._request = request
+        self._url = f"{bot.base_url}/sendMessage"  # carries the token: never logged
+        self._cache: dict[tuple[int, bool], tuple[Reply, list[tuple[EncodedText, EncodedText]]]] = {}
 
-    def _rendered(self, reply: Reply) -> list[tuple[str, str]]:
-        # A fan-out hands the same Reply object to every chat: render it once. The cache
-        # holds the Reply itself, so its id cannot be reused while the entry lives.
-        hit = self._cache.get(id(reply))
+    def _encoded(self, reply: Reply, paid: bool) -> list[tuple[EncodedText, EncodedText]]:
+        # A fan-out hands the same Reply object to every chat: render and encode it once. The
+        # cache holds the Reply itself, so its id cannot be reused while the entry lives.
+        key = (id(reply), paid)
+        hit = self._cache.get(key)
         if hit is not None and hit[0] is reply:
             return hit[1]
-        if len(self._cache) > 64:
+        if len(self._cache) > CACHED_REPLIES:
             self._cache.clear()
-        parts = render_messages(reply)
-        self._cache[id(reply)] = (reply, parts)
+        parts = [(EncodedText.of(html, ParseMode.HTML, paid), EncodedText.of(plain, None, paid))
+                 for html, plain in render_messages(reply)]
+        self._cache[key] = (reply, parts)
         return parts
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Reply) -> Outcome:
@@ -61,59 +72,62 @@ class TelegramSender:
         return await self.send(chat_id, thread_id, reply, paid=self.paid_broadcast)
 
     async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False) -> Outcome:
-        for html, plain in self._rendered(reply):
-            outcome = await self._send_part(chat_id, thread_id or None, html, plain, paid)
+        for html, plain in self._encoded(reply, paid):
+            outcome = await self._send_part(chat_id, thread_id or None, html, plain)
             if outcome.status != "sent":
                 return outcome
         return SENT
 
-    async def _send_part(self, chat_id: int, thread_id: int | None, html: str, plain: str, paid: bool) -> Outcome:
-        parse_mode: str | None = ParseMode.HTML
+    async def _send_part(self, chat_id: int, thread_id: int | None, html: EncodedText, plain: EncodedText) -> Outcome:
         text = html
         for _ in range(3):  # at most: plain-text fallback, then general-topic fallback
             try:
-                await self.bot.do_api_request(SEND_MESSAGE, api_kwargs=_message_kwargs(chat_id, text, parse_mode, thread_id, paid))
+                status, raw = await self._request.post_json(self._url, text.body(chat_id, thread_id))
+            except TelegramError as exc:  # the network or a timeout
+                return classify(exc)
+            if 200 <= status < 300:
                 return SENT
-            except BadRequest as exc:
-                reason = exc.message.lower()
-                if "can't parse entities" in reason and parse_mode is not None:
-                    log.warning("Telegram rejected the HTML for chat %s (%s); sending plain text", chat_id, exc.message)
-                    parse_mode, text = None, plain
-                    continue
-                if thread_id is not None and any(m in reason for m in _THREAD_GONE):
-                    log.info("topic %s of chat %s is gone; using the general topic", thread_id, chat_id)
-                    thread_id = None
-                    continue
-                return classify(exc)
-            except TelegramError as exc:
-                return classify(exc)
+            answer = read_error(status, raw)
+            reason = answer.description.lower()
+            if status == 400 and _CANNOT_PARSE in reason and text is html:
+                log.warning("Telegram rejected the HTML for chat %s (%s); sending plain text", chat_id, answer.description)
+                text = plain
+                continue
+            if status == 400 and thread_id is not None and any(m in reason for m in _THREAD_GONE):
+                log.info("topic %s of chat %s is gone; using the general topic", thread_id, chat_id)
+                thread_id = None
+                continue
+            return outcome_of(answer)
         return Outcome("failed", "gave up after fallbacks")
 
 
-def classify(exc: TelegramError) -> Outcome:
-    """Map python-telegram-bot's errors to what the outbox does next."""
-    if isinstance(exc, RetryAfter):
-        return Outcome("retry", str(exc), retry_after=retry_after_seconds(exc), rate_limited=True)
-    if isinstance(exc, ChatMigrated):
-        return Outcome("moved", str(exc), new_chat_id=exc.new_chat_id)
-    if isinstance(exc, Forbidden):
-        return Outcome("gone", exc.message)
-    if isinstance(exc, BadRequest):
-        reason = exc.message.lower()
-        return Outcome("gone" if any(m in reason for m in _GONE) else "failed", exc.message)
-    if isinstance(exc, InvalidToken):
+def outcome_of(answer: ErrorAnswer) -> Outcome:
+    """What the outbox does after an error answer (status 0: no answer, a network error)."""
+    parameters = answer.parameters
+    new_chat_id = parameters.get("migrate_to_chat_id")
+    if new_chat_id:
+        return Outcome("moved", answer.description, new_chat_id=int(new_chat_id))
+    retry_after = parameters.get("retry_after")
+    if retry_after:
+        return Outcome("retry", answer.description, retry_after=float(retry_after), rate_limited=True)
+    if answer.status == 403:
+        return Outcome("gone", answer.description)
+    if answer.status == 400:
+        reason = answer.description.lower()
+        return Outcome("gone" if any(m in reason for m in _GONE) else "failed", answer.description)
+    if answer.status in (401, 404):  # what Telegram answers for a bad token
         return Outcome("retry", "the bot token was rejected")
-    if isinstance(exc, NetworkError):  # also 5xx and timeouts
-        return Outcome("retry", str(exc) or type(exc).__name__)
-    return Outcome("retry", str(exc) or type(exc).__name__)
+    return Outcome("retry", answer.description)  # 5xx, timeouts, the network
 
 
-def _message_kwargs(chat_id: int, text: str, parse_mode: str | None, thread_id: int | None, paid: bool) -> dict:
-    kwargs: dict = {"chat_id": chat_id, "text": text, "link_preview_options": {"is_disabled": True}}
-    if parse_mode:
-        kwargs["parse_mode"] = parse_mode
-    if thread_id:
-        kwargs["message_thread_id"] = thread_id
-    if paid:
-        kwargs["allow_paid_broadcast"] = True
-    return kwargs
+def classify(exc: TelegramError) -> Outcome:
+    """python-telegram-bot's errors, by the same rules as an answer read off the wire."""
+    if isinstance(exc, RetryAfter):
+        return outcome_of(ErrorAnswer(429, str(exc), {"retry_after": retry_after_seconds(exc)}))
+    if isinstance(exc, ChatMigrated):
+        return outcome_of(ErrorAnswer(400, str(exc), {"migrate_to_chat_id": exc.new_chat_id}))
+    status = 0
+    for kind, code in ((Forbidden, 403), (BadRequest, 400), (InvalidToken, 401)):
+        if isinstance(exc, kind):
+            status = code
+    return outcome_of(ErrorAnswer(status, exc.message if status else str(exc) or type(exc).__name__, {}))
