@@ -97,7 +97,7 @@ async def _until_stopped(why: str) -> None:
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        briefing = parse_file(path)
+        briefing = parse_file(path, max_bytes=settings.max_briefing_bytes)
     except BriefingError as exc:
         return _fail(f"{path.name}: {exc}")
     if args.json:
@@ -122,7 +122,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     broken = []
     for path in files:
         try:
-            parse_file(path)
+            parse_file(path, folder, settings.max_briefing_bytes)
         except BriefingError as exc:
             broken.append(f"{path.name}: {exc}")
     for line in broken:

@@ -98,6 +98,7 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("stall_seconds", "service", "stall_seconds", "BOT_STALL_SECONDS", _positive(float)),
     ("keep_delivered_days", "service", "keep_delivered_days", "BOT_KEEP_DELIVERED_DAYS", _positive(float)),
     ("lease_seconds", "service", "lease_seconds", "BOT_LEASE_SECONDS", _positive(float)),
+    ("max_briefing_bytes", "storage", "max_briefing_bytes", "BOT_MAX_BRIEFING_BYTES", _positive(int)),
     ("log_format", "service", "log_format", "BOT_LOG_FORMAT", _log_format),
     ("http_listen", "web", "listen", "BOT_HTTP_LISTEN", _listen),
     ("dashboard_token", "web", "dashboard_token", "BOT_DASHBOARD_TOKEN", _dashboard_token),
@@ -138,6 +139,7 @@ class Settings:
     keep_delivered_days: float = 7
     lease_seconds: float = 15
     log_format: str = "text"
+    max_briefing_bytes: int = 2_000_000
     http_listen: str = "127.0.0.1:8080"
     dashboard_token: str = ""
     telegram_token: str = ""

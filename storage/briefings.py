@@ -72,6 +72,15 @@ class BriefingRepository:
                     await enqueue_alert(conn, alert, now)
         return results
 
+    async def unpublish(self, briefing_ids: Sequence[str]) -> None:
+        """Take briefings out of service (their file is gone): no current version, nothing to
+        search; every version stays, and the same file coming back is published again."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE briefings SET current_version = NULL WHERE id = ?", [(b,) for b in briefing_ids]
+            )
+            await conn.executemany("DELETE FROM sentences WHERE briefing_id = ?", [(b,) for b in briefing_ids])
+
     async def data_version(self) -> int:
         """Moves with every commit by any connection or process: a cheap staleness check."""
         return await self.db.data_version()

@@ -15,7 +15,6 @@ from bot.briefing.quotes import extract_quotes
 from bot.briefing.text import normalize, slugify, split_sentences
 
 MAX_BRIEFING_BYTES = 2_000_000  # default for the BOT_MAX_BRIEFING_BYTES setting
-MAX_BYTES = MAX_BRIEFING_BYTES  # the name bot/content.py imports today
 SUMMARY_CHARS = 400
 _SAME_VALUE_CHECKS = 16  # earlier figures with one value and unit a new one is compared with
 _HEADLINE_FIGURES = 20
