@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.briefing.model import Briefing, BriefingError, Figure
-from bot.briefing.parser import MAX_BYTES, parse_briefing
+from bot.briefing.parser import MAX_BRIEFING_BYTES, parse_briefing
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content" / "kursk-incursion.txt"
 
@@ -171,7 +171,7 @@ def test_refused(raw: bytes, reason: str) -> None:
 
 
 def test_too_large() -> None:
-    raw = b"Title\n\n" + b"word " * (MAX_BYTES // 5 + 1)
+    raw = b"Title\n\n" + b"word " * (MAX_BRIEFING_BYTES // 5 + 1)
     with pytest.raises(BriefingError, match="large"):
         parse_briefing(raw, "big.txt")
 
