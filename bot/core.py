@@ -16,7 +16,14 @@ from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
-from storage import AuditRepository, BriefingRepository, Database, StateRepository, SubscriptionRepository
+from storage import (
+    AuditRepository,
+    BriefingRepository,
+    Database,
+    StateRepository,
+    SubscriptionRepository,
+    open_database,
+)
 from storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
@@ -41,7 +48,8 @@ class Core:
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
-        db = await Database.open(settings.db_path)
+        # BOT_DATABASE_URL (PostgreSQL) when set, else the SQLite file at BOT_DB_PATH.
+        db = await open_database(settings.database_url or settings.db_path)
         briefings = BriefingRepository(db)
         return cls(
             settings=settings,

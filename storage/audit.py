@@ -23,8 +23,8 @@ class AuditRepository:
         self.db = db
 
     async def record(self, entry: AuditEntry) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO audit (at, platform, user_id, chat_id, command, args, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (entry.at, entry.platform, entry.user_id, entry.chat_id, entry.command, entry.args, entry.outcome),
             )
