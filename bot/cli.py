@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=cmd_parse)
     sub.add_parser("check", help="validate configuration and content").set_defaults(func=cmd_check)
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_action", required=True, metavar="ACTION")
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_action", required=True)
     copy = db.add_parser("copy", help="copy the SQLite file (BOT_DB_PATH) into an empty PostgreSQL database")
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/database")
     copy.set_defaults(func=cmd_db_copy)

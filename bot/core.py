@@ -65,6 +65,11 @@ class Core:
             started_at=clock(),
         )
 
+    @property
+    def database_name(self) -> str:
+        """Where the data lives, safe to show in /status or a log (a password is masked)."""
+        return self._db.display_name
+
     async def close(self) -> None:
         await self._db.close()
 

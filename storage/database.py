@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 # A row of either driver (sqlite3.Row or asyncpg.Record): both index by position and iterate.
 Row = Any

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from storage.database import Database, Transaction
-
 
 CLAIM_SECONDS = 300.0  # longer than any send with its retries; a dead process's rows wait this long
 

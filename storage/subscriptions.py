@@ -82,7 +82,8 @@ class SubscriptionRepository:
                 "ON CONFLICT(platform, chat_id, thread_id) DO UPDATE SET mode = excluded.mode, "
                 "digest_time = excluded.digest_time, timezone = excluded.timezone, keywords = excluded.keywords, "
                 "active = 1, inactive_reason = NULL, updated_at = excluded.updated_at, "
-                "started_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.started_at ELSE excluded.started_at END "
+                "started_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.started_at "
+                "ELSE excluded.started_at END "
                 f"RETURNING {_COLUMNS}",
                 (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now),
             )

@@ -66,7 +66,8 @@ def _run(server: PostgresServer, tool: str, *args: str, check: bool = True) -> s
         command = ["runuser", "-u", server.as_user, "--", *command]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     if check and result.returncode != 0:
-        raise PostgresUnavailable(f"{tool} failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-800:]}")
+        output = (result.stderr or result.stdout).strip()[-800:]
+        raise PostgresUnavailable(f"{tool} failed ({result.returncode}): {output}")
     return result
 
 
@@ -77,7 +78,7 @@ def start_server() -> PostgresServer:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            raise PostgresUnavailable(f"running as root and there is no `postgres` user for initdb; {INSTALL_HINT}")
+            raise PostgresUnavailable(f"running as root and no `postgres` user for initdb; {INSTALL_HINT}") from None
         as_user = "postgres"
     folder = Path(tempfile.mkdtemp(prefix="bot-pg-"))
     if as_user:

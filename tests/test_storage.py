@@ -66,7 +66,8 @@ async def test_old_database_upgrades_in_place(db_target):
     # Version 1 knew subscriptions without started_at; write one the way it did.
     async with old.transaction() as tx:
         await tx.execute(
-            "INSERT INTO subscriptions (platform, chat_id, thread_id, created_at, updated_at) VALUES ('telegram', 5, 0, 10, 10)"
+            "INSERT INTO subscriptions (platform, chat_id, thread_id, created_at, updated_at) "
+            "VALUES ('telegram', 5, 0, 10, 10)"
         )
     assert await old.schema_version() == 1
     await old.close()

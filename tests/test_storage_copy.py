@@ -11,10 +11,16 @@ from pathlib import Path
 import pytest
 
 from bot.core import Core
-from storage import AuditEntry, AuditRepository, BriefingRepository, StateRepository, SubscriptionRepository
-from storage import open_database
+from storage import (
+    AuditEntry,
+    AuditRepository,
+    BriefingRepository,
+    StateRepository,
+    SubscriptionRepository,
+    open_database,
+)
 from storage.copy import TargetNotEmpty, copy_database
-from storage.outbox import NewAlert, OutboxRepository
+from storage.outbox import NewAlert
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 import asyncpg
 import pytest
 
+from bot.core import Core
 from storage import DatabaseUnavailable, SubscriptionRepository, display_url, open_database
 from storage.outbox import NewAlert, OutboxRepository
 
@@ -83,7 +85,8 @@ async def test_one_leader_and_a_survivor_takes_over(pg_url):
         waiting = asyncio.create_task(follower.wait_lead("telegram-polling"))
         await leader.close()  # the process dies: its session ends and the server frees the lock
         await asyncio.wait_for(waiting, DEADLINE)
-        assert not await (other := await open_database(pg_url)).try_lead("telegram-polling")
+        other = await open_database(pg_url)
+        assert not await other.try_lead("telegram-polling")
         await other.close()
     finally:
         await follower.close()
@@ -151,8 +154,14 @@ def test_display_url_hides_the_password():
     assert "hunter2" not in display_url("postgresql://u:hunter2@h:notaport/d")
 
 
-async def test_the_password_never_shows_in_errors_reprs_or_logs(pg_url, postgres_server, caplog):
+async def test_the_password_never_shows_in_errors_reprs_or_logs(pg_url, postgres_server, settings, caplog):
     caplog.set_level(logging.DEBUG)
+    core = await Core.open(replace(settings, database_url=pg_url))
+    try:
+        assert core.database_name.startswith("PostgreSQL postgresql://postgres:***@127.0.0.1:")
+        assert "s3cret-pw" not in repr(core.settings)
+    finally:
+        await core.close()
     db = await open_database(pg_url)
     try:
         assert "s3cret-pw" not in repr(db) and "s3cret-pw" not in db.display_name

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -107,7 +108,7 @@ class PostgresDatabase(Database):
     async def open(cls, url: str, *, migrate_to: int | None = None, pool_size: int = POOL_SIZE) -> PostgresDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size, timeout=CONNECT_TIMEOUT)
-        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             raise DatabaseUnavailable(f"cannot open {display_url(url)}: {_scrub(exc, url)}") from None
         try:
             await _migrate(pool, migrate_to)
@@ -161,7 +162,7 @@ class PostgresDatabase(Database):
 
     async def wait_lead(self, name: str) -> None:
         # Polling the session keeps it free for LISTEN and other leaderships meanwhile.
-        while not await self.try_lead(name):
+        while not await self.try_lead(name):  # noqa: ASYNC110 (the lock lives in the server, not here)
             await asyncio.sleep(LEAD_POLL_SECONDS)
 
     async def release_lead(self, name: str) -> None:
