@@ -21,6 +21,11 @@ Params = Sequence[Any]
 Listener = Callable[[str], Awaitable[None] | None]
 
 
+# PostgreSQL notifies this channel (empty payload, once per transaction) whenever a change to
+# briefings commits, in any process; SQLite has one process and no channel.
+BRIEFINGS_CHANGED = "briefings_changed"
+
+
 def migration_files(backend: str) -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in storage/migrations/<backend>, in order."""
     found = []

@@ -10,8 +10,11 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
+from bot.briefing.model import Briefing
 from bot.core import Core
-from storage import DatabaseUnavailable, SubscriptionRepository, display_url, open_database
+from storage import BriefingRepository, DatabaseUnavailable, SubscriptionRepository, display_url, open_database
+from storage.briefings import NewVersion
+from storage.database import BRIEFINGS_CHANGED
 from storage.outbox import NewAlert, OutboxRepository
 
 DEADLINE = 15.0  # waits end on an event; this only stops a broken test from hanging
@@ -131,6 +134,29 @@ async def test_a_notification_reaches_another_process(pg_url):
     finally:
         await sender.close()
         await receiver.close()
+
+
+async def test_a_publish_in_one_process_is_announced_to_the_others(pg_url):
+    publisher, watcher = await open_database(pg_url), await open_database(pg_url)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        await watcher.listen(BRIEFINGS_CHANGED, heard.put_nowait)
+        before = await watcher.data_version()
+        for n, title in enumerate(("A", "B")):
+            briefing = Briefing(id="a", title=title, summary="S.", paragraphs=("S.",))
+            version = NewVersion("a", briefing.to_json(), briefing.content_hash(), "f", None, briefing.sentences())
+            await BriefingRepository(publisher).publish([version], 1.0 + n)
+        # One notification per publishing transaction, however many statements it ran.
+        assert [await asyncio.wait_for(heard.get(), DEADLINE) for _ in range(2)] == ["", ""]
+        assert await watcher.data_version() > before
+        # Notifications arrive in commit order: once "end" is in, a third one would have been too.
+        await watcher.listen("marker", heard.put_nowait)
+        await publisher.notify("marker", "end")
+        assert await asyncio.wait_for(heard.get(), DEADLINE) == "end"
+        assert heard.empty()
+    finally:
+        await publisher.close()
+        await watcher.close()
 
 
 async def test_sqlite_answers_the_fleet_primitives_trivially(tmp_path):

@@ -10,9 +10,12 @@ CREATE TABLE data_version (
 );
 INSERT INTO data_version (version) VALUES (0);
 
+-- Every process listening on 'briefings_changed' hears of it when the change commits: once
+-- per transaction, since the server folds identical notifications of one transaction.
 CREATE FUNCTION bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE data_version SET version = version + 1;
+    PERFORM pg_notify('briefings_changed', '');
     RETURN NULL;
 END
 $$;
