@@ -100,3 +100,7 @@ def test_the_command_copies_and_refuses_a_second_time(settings, pg_url):
     wrong = subprocess.run([*command[:-1], "sqlite:///x"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=60)
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    no_file = subprocess.run(command, cwd=ROOT, env={**env, "BOT_DB_PATH": str(settings.db_path) + ".gone"},
+                             capture_output=True, text=True, timeout=60)
+    assert no_file.returncode == 1 and len(no_file.stderr.strip().splitlines()) == 1
+    assert "there is no SQLite file" in no_file.stderr

@@ -95,6 +95,21 @@ async def test_one_leader_and_a_survivor_takes_over(pg_url):
         await follower.close()
 
 
+async def test_a_leader_whose_session_is_cut_loses_the_lead_and_knows_it(pg_url, postgres_server):
+    leader, follower = await open_database(pg_url), await open_database(pg_url)
+    admin = await asyncpg.connect(postgres_server.admin_url)
+    try:
+        assert await leader.try_lead("telegram-polling")
+        holder = await admin.fetchval("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", holder)
+        await asyncio.wait_for(follower.wait_lead("telegram-polling"), DEADLINE)
+        assert not await leader.try_lead("telegram-polling")  # reconnected, and someone else leads
+    finally:
+        await admin.close()
+        await leader.close()
+        await follower.close()
+
+
 async def test_leadership_is_released_at_the_end_of_the_block(pg_url):
     a, b = await open_database(pg_url), await open_database(pg_url)
     try:
