@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | console | ask | reload | parse | check`."""
+"""The command line: `python -m bot run | console | ask | reload | parse | check | db copy`."""
 
 from __future__ import annotations
 
@@ -133,6 +133,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if broken or not files else 0
 
 
+def cmd_db_copy(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dbcopy import copy_to
+
+    return asyncio.run(copy_to(settings, args.to))
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_token and not settings.discord_token:
         if sys.stdin.isatty():
@@ -162,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=cmd_parse)
     sub.add_parser("check", help="validate configuration and content").set_defaults(func=cmd_check)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_action", required=True)
+    copy = db.add_parser("copy", help="copy the SQLite file (BOT_DB_PATH) into an empty PostgreSQL database")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/database")
+    copy.set_defaults(func=cmd_db_copy)
     return parser
 
 

@@ -16,7 +16,14 @@ from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
-from storage import AuditRepository, BriefingRepository, Database, StateRepository, SubscriptionRepository
+from storage import (
+    AuditRepository,
+    BriefingRepository,
+    Database,
+    StateRepository,
+    SubscriptionRepository,
+    open_database,
+)
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -45,7 +52,8 @@ class Core:
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
-        db = await Database.open(settings.db_path)
+        # BOT_DATABASE_URL (PostgreSQL) when set, else the SQLite file at BOT_DB_PATH.
+        db = await open_database(settings.database_url or settings.db_path)
         briefings = BriefingRepository(db)
         return cls(
             settings=settings,
@@ -62,6 +70,11 @@ class Core:
             clock=clock,
             started_at=clock(),
         )
+
+    @property
+    def database_name(self) -> str:
+        """Where the data lives, safe to show in /status or a log (a password is masked)."""
+        return self._db.display_name
 
     async def close(self) -> None:
         await self._db.close()

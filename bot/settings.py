@@ -88,9 +88,17 @@ def _listen(raw: Any) -> str:
     return text
 
 
+def _database_url(raw: Any) -> str:
+    text = str(raw).strip()
+    if text and not text.startswith(("postgresql://", "postgres://")):
+        raise ReasonWithoutValue("expected a postgresql://user:password@host:port/database address")
+    return text
+
+
 # (attribute, TOML section, TOML key, environment variable, converter)
 _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("db_path", "storage", "db_path", "BOT_DB_PATH", Path),
+    ("database_url", "storage", "database_url", "BOT_DATABASE_URL", _database_url),
     ("content_dir", "storage", "content_dir", "BOT_CONTENT_DIR", Path),
     ("log_level", "service", "log_level", "BOT_LOG_LEVEL", lambda v: str(v).upper()),
     ("refresh_minutes", "service", "refresh_minutes", "BOT_REFRESH_MINUTES", _positive(float)),
@@ -123,7 +131,8 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("discord_concurrency", "discord", "concurrency", "DISCORD_CONCURRENCY", _positive(int)),
 )
 
-SECRET_ENV = frozenset({"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BOT_DASHBOARD_TOKEN"})
+SECRET_ENV = frozenset({"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BOT_DASHBOARD_TOKEN",
+                        "BOT_DATABASE_URL"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ class Settings:
     """Every setting the service reads. Build with `load_settings()`."""
 
     db_path: Path = Path("data/bot.sqlite3")
+    database_url: str = ""  # postgresql://...: use PostgreSQL instead of the SQLite file
     content_dir: Path = Path("content")
     log_level: str = "INFO"
     refresh_minutes: float = 5
@@ -164,7 +174,8 @@ class Settings:
 
     def __repr__(self) -> str:  # never print a token, even by accident in a traceback
         shown = {
-            f.name: ("***" if f.name.endswith(("token", "secret")) and getattr(self, f.name) else getattr(self, f.name))
+            f.name: ("***" if f.name.endswith(("token", "secret", "database_url")) and getattr(self, f.name)
+                     else getattr(self, f.name))
             for f in fields(self)
         }
         return f"Settings({shown})"

@@ -23,9 +23,10 @@ class AuditRepository:
         self.db = db
 
     async def record(self, entry: AuditEntry) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO audit (at, platform, user_id, chat_id, command, args, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO audit (at, platform, user_id, chat_id, command, args, outcome) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (entry.at, entry.platform, entry.user_id, entry.chat_id, entry.command, entry.args, entry.outcome),
             )
 

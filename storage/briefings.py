@@ -1,14 +1,13 @@
-"""Briefings in SQLite: content-hashed versions, the current one per briefing, full-text search."""
+"""Briefings: content-hashed versions, the current one per briefing, full-text search (per backend)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.outbox import NewAlert, enqueue_alert
 
 
@@ -60,29 +59,31 @@ class BriefingRepository:
     ) -> list[tuple[str, Published]]:
         """Store every version and the alerts they call for in one transaction: all or none."""
         results: list[tuple[str, Published]] = []
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
+            # Processes publishing at once would each read the same current version.
+            await tx.lock("briefings")
             for version in versions:
-                version_id, previous = await save_version(conn, version, now)
+                version_id, previous = await save_version(tx, version, now)
                 if version_id == 0:
                     results.append((version.briefing_id, "unchanged"))
                     continue
                 results.append((version.briefing_id, "changed" if previous is not None else "added"))
                 alert = announce(previous, version) if announce is not None else None
                 if alert is not None:
-                    await enqueue_alert(conn, alert, now)
+                    await enqueue_alert(tx, alert, now)
         return results
 
     async def unpublish(self, briefing_ids: Sequence[str]) -> None:
         """Take briefings out of service (their file is gone): no current version, nothing to
         search; every version stays, and the same file coming back is published again."""
-        async with self.db.transaction() as conn:
-            await conn.executemany(
+        async with self.db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE briefings SET current_version = NULL WHERE id = ?", [(b,) for b in briefing_ids]
             )
-            await conn.executemany("DELETE FROM sentences WHERE briefing_id = ?", [(b,) for b in briefing_ids])
+            await tx.executemany("DELETE FROM sentences WHERE briefing_id = ?", [(b,) for b in briefing_ids])
 
     async def data_version(self) -> int:
-        """Moves with every commit by any connection or process: a cheap staleness check."""
+        """Moves whenever briefings may have changed (any process): a cheap staleness check."""
         return await self.db.data_version()
 
     async def file_hashes(self) -> dict[str, tuple[str, str]]:
@@ -127,67 +128,54 @@ class BriefingRepository:
         return json.loads(row[0]) if row else None
 
     async def search(self, words: Iterable[str], briefing_id: str | None = None, limit: int = 10) -> list[SearchHit]:
-        phrases = [_fts_phrase(w) for w in words if w.strip()]
-        if not phrases:
+        # NUL ends a string early in SQLite and PostgreSQL text cannot hold it: it is no word.
+        words = [w.replace("\x00", "") for w in words]
+        words = [w for w in words if w.strip()]
+        if not words:
             return []
+        dialect = self.db.dialect
         # Sentences with every word first; when none has them all, any word will do, the
         # sentences with the rarest words first (a question's "what" and "in" count for little).
-        hits = await self._search(" ".join(phrases), briefing_id, limit)
-        if not hits and len(phrases) > 1:
-            hits = await self._search(" OR ".join(phrases), briefing_id, limit, ranked=True)
-        return hits
-
-    async def _search(self, query: str, briefing_id: str | None, limit: int, ranked: bool = False) -> list[SearchHit]:
-        sql = (
-            "SELECT briefing_id, text, highlight(sentences, 1, char(2), char(3)) FROM sentences "
-            "WHERE sentences MATCH ?"
-        )
-        params: list = [query]
-        if briefing_id is not None:
-            sql += " AND briefing_id = ?"
-            params.append(briefing_id)
-        # Newest sentences first: FTS5 walks rowids in order and stops at the limit, where
-        # ranking would score every match first (slow on a thousand briefings).
-        sql += " ORDER BY rank, rowid DESC LIMIT ?" if ranked else " ORDER BY rowid DESC LIMIT ?"
-        params.append(limit)
-        rows = await self.db.fetchall(sql, params)
-        return [SearchHit(row[0], row[1], row[2]) for row in rows]
+        rows = await dialect.search(self.db, dialect.search_query(words, any_word=False), briefing_id, limit)
+        if not rows and len(words) > 1:
+            rows = await dialect.search(self.db, dialect.search_query(words, any_word=True), briefing_id, limit,
+                                        ranked=True)
+        return [SearchHit(*row) for row in rows]
 
     async def count(self) -> int:
         return int(await self.db.scalar("SELECT COUNT(*) FROM briefings", default=0))
 
 
-async def save_version(conn: aiosqlite.Connection, v: NewVersion, now: float) -> tuple[int, dict | None]:
+async def save_version(tx: Transaction, v: NewVersion, now: float) -> tuple[int, dict | None]:
     """Store a new current version (inside the caller's transaction).
 
     Returns (version id, the previous current version's data or None). When the content hash
     equals the current one only the file hash is refreshed and the previous data is returned
     unchanged with version id 0, meaning "nothing to announce".
     """
-    async with conn.execute(
+    current = await tx.fetchone(
         "SELECT v.id, v.content_hash, v.data FROM briefings b JOIN briefing_versions v "
         "ON v.id = b.current_version WHERE b.id = ?",
         (v.briefing_id,),
-    ) as cursor:
-        current = await cursor.fetchone()
+    )
     if current is not None and current[1] == v.content_hash:
-        await conn.execute("UPDATE briefing_versions SET file_hash = ? WHERE id = ?", (v.file_hash, current[0]))
-        await conn.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (v.source_path, v.briefing_id))
+        await tx.execute("UPDATE briefing_versions SET file_hash = ? WHERE id = ?", (v.file_hash, current[0]))
+        await tx.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (v.source_path, v.briefing_id))
         return 0, json.loads(current[2])
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO briefings (id, source_path, published, first_loaded_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
         "source_path = excluded.source_path, published = excluded.published, updated_at = excluded.updated_at",
         (v.briefing_id, v.source_path, v.data.get("published"), now, now),
     )
-    cursor = await conn.execute(
-        "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?)",
+    version_id = int(await tx.scalar(
+        "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
         (v.briefing_id, v.content_hash, v.file_hash, json.dumps(v.data, ensure_ascii=False), now),
-    )
-    version_id = cursor.lastrowid or 0
-    await conn.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, v.briefing_id))
-    await conn.execute("DELETE FROM sentences WHERE briefing_id = ?", (v.briefing_id,))
-    await conn.executemany(
+    ))
+    await tx.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, v.briefing_id))
+    await tx.execute("DELETE FROM sentences WHERE briefing_id = ?", (v.briefing_id,))
+    await tx.executemany(
         "INSERT INTO sentences (briefing_id, text) VALUES (?, ?)", [(v.briefing_id, s) for s in v.sentences]
     )
     previous = json.loads(current[2]) if current is not None else None
@@ -203,8 +191,3 @@ _CURRENT_SQL = (
 
 def _stored(row) -> StoredVersion:
     return StoredVersion(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
-
-
-def _fts_phrase(word: str) -> str:
-    """Quote a user's word as an FTS5 string so operators like NEAR or * are not interpreted."""
-    return '"' + word.replace('"', '""') + '"'

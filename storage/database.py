@@ -1,175 +1,186 @@
-"""The SQLite database: one writer connection behind a lock, a pool of readers, versioned migrations.
+"""What every backend provides: a `Database` with reads, write transactions and session primitives.
 
-aiosqlite runs each connection on its own thread and every task sharing a connection shares
-its transaction, so all writes go through `Database.transaction()`, which holds a lock from
-`BEGIN IMMEDIATE` to `COMMIT`. Writes that must answer with what they wrote read it back
-inside that transaction (`RETURNING`).
-
-Reads borrow a reader connection for one statement and give it back only once the statement
-is finished. In WAL mode a connection's snapshot lasts while any of its statements is open,
-so a reader shared by concurrent tasks could let one task's open cursor hold another task's
-read on an old snapshot (a row committed a moment ago would be missing). A borrowed reader
-has no statement of anyone else open: every read starts a fresh snapshot.
+Repositories are written once against these classes with `?` placeholders; each backend
+(`storage.sqlite`, `storage.postgres`) implements them, and keeps the few statements that
+really differ (full-text search, claiming deliveries, counters) in its own `Dialect`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sqlite3
-from contextlib import asynccontextmanager
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import Any
 
-import aiosqlite
-
-log = logging.getLogger(__name__)
-
-Row = sqlite3.Row
-READERS = 4  # aiosqlite gives each connection a thread; a few cover concurrent commands
+# A row of either driver (sqlite3.Row or asyncpg.Record): both index by position and iterate.
+Row = Any
+Params = Sequence[Any]
+Listener = Callable[[str], Awaitable[None] | None]
 
 
-def migration_files() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file in storage/migrations, in order."""
+# PostgreSQL notifies this channel (empty payload, once per transaction) whenever a change to
+# briefings commits, in any process; SQLite has one process and no channel.
+BRIEFINGS_CHANGED = "briefings_changed"
+
+
+def migration_files(backend: str) -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in storage/migrations/<backend>, in order."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files(f"storage.migrations.{backend}").iterdir():
         if entry.name.endswith(".sql"):
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
 
 
-def split_statements(sql: str) -> list[str]:
-    """Split a migration into statements (trigger bodies contain semicolons, so ask SQLite)."""
-    statements, current = [], ""
-    for line in sql.splitlines(keepends=True):
-        if not current and line.strip().startswith("--"):
-            continue
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for a named lock (the same in every process)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-class Database:
-    """Owns the connections. Open with `await Database.open(path)`, close with `await db.close()`."""
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened; the message names where (without a password) and why."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
-        self.path = path
-        self._writer = writer
-        # PRAGMA data_version counts commits by *other* connections, per connection: it is
-        # only comparable from one connection, so it has its own (never borrowed).
-        self._watch, *readers = readers
-        self._readers = readers
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        for reader in readers:
-            self._idle.put_nowait(reader)
-        self._write_lock = asyncio.Lock()
 
-    @classmethod
-    async def open(cls, path: Path | str, *, migrate_to: int | None = None, readers: int = READERS) -> Database:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
-        pool: list[aiosqlite.Connection] = []
-        try:
-            await writer.execute("PRAGMA journal_mode=WAL")
-            await _migrate(writer, migrate_to)
-            for _ in range(1 + max(1, readers)):
-                pool.append(await _connect(path))
-        except BaseException:
-            for conn in (*pool, writer):
-                await conn.close()
-            raise
-        return cls(path, writer, pool)
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    """A delivery claimed for sending, as the dialect returns it (attempts already counted)."""
 
-    async def close(self) -> None:
-        # Waiting for the lock lets a transaction in flight finish instead of being cut off.
-        async with self._write_lock:
-            for reader in (self._watch, *self._readers):
-                await reader.close()
-            await self._writer.close()
+    id: int
+    alert_id: int
+    attempts: int
+    subscription_id: int
+    platform: str
+    chat_id: int
+    thread_id: int
+    kind: str
+    payload: str
 
-    @asynccontextmanager
-    async def _borrow(self) -> AsyncIterator[aiosqlite.Connection]:
-        reader = await self._idle.get()
-        try:
-            yield reader
-        finally:
-            self._idle.put_nowait(reader)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """An exclusive write transaction: committed on success, rolled back on any error."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            else:
-                await self._writer.execute("COMMIT")
+class Transaction(ABC):
+    """One open write transaction. Statements use `?` placeholders on every backend."""
 
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
 
-    async def aggregate(self, sql: str, params: Sequence[Any] = ()) -> Row:
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def scalar(self, sql: str, params: Params = (), default: Any = None) -> Any:
+        row = await self.fetchone(sql, params)
+        return default if row is None or row[0] is None else row[0]
+
+    @abstractmethod
+    async def lock(self, name: str) -> None:
+        """Serialise this transaction with every other one taking the same named lock, in any process."""
+
+
+class Dialect(ABC):
+    """The statements that differ between backends, each in one place per backend."""
+
+    name: str
+    sentence_key: str  # the column that orders sentences oldest to newest
+
+    @abstractmethod
+    async def search(
+        self, db: Database, query: str, briefing_id: str | None, limit: int, ranked: bool = False
+    ) -> list[tuple[str, str, str]]:
+        """(briefing id, sentence, sentence with matches between \\x02 and \\x03), newest first, or
+        best match first when ``ranked`` (rare words count for more).
+
+        `query` is built by `search_query`, never raw user text.
+        """
+
+    @abstractmethod
+    def search_query(self, words: Sequence[str], any_word: bool) -> str:
+        """A query in the backend's syntax matching every (or any) word literally."""
+
+    @abstractmethod
+    async def claim_due(
+        self, db: Database, now: float, limit: int, platforms: Sequence[str], claim_seconds: float
+    ) -> list[ClaimedRow]: ...
+
+    @abstractmethod
+    async def release_in_flight(self, db: Database) -> int: ...
+
+    @abstractmethod
+    async def reset_sequences(self, tx: Transaction, tables: Sequence[str]) -> None:
+        """After rows were written with explicit ids, new rows must get ids above them."""
+
+
+class Database(ABC):
+    """Owns the connections of one backend. Open with `storage.open_database(...)`."""
+
+    dialect: Dialect
+    display_name: str  # where the data lives, safe to show (never a password)
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction: committed on success, rolled back on any error."""
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def aggregate(self, sql: str, params: Params = ()) -> Row:
         """The one row an aggregate query (COUNT, SUM, ...) always returns."""
         row = await self.fetchone(sql, params)
         if row is None:
             raise RuntimeError(f"an aggregate query returned no row: {sql[:60]}")
         return row
 
-    async def scalar(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
+    async def scalar(self, sql: str, params: Params = (), default: Any = None) -> Any:
         row = await self.fetchone(sql, params)
         return default if row is None or row[0] is None else row[0]
 
+    @abstractmethod
     async def data_version(self) -> int:
-        """Changes whenever another connection (or process) commits: a cheap staleness check."""
-        async with self._watch.execute("PRAGMA data_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        """Changes whenever briefings may have changed: a cheap staleness check."""
 
-    async def schema_version(self) -> int:
-        return int(await self.scalar("PRAGMA user_version", default=0))
+    @abstractmethod
+    async def schema_version(self) -> int: ...
 
+    # --- several processes (PostgreSQL); SQLite serves one process and answers trivially ---
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=5000")
-    await conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
+    @abstractmethod
+    async def try_lead(self, name: str) -> bool:
+        """Become the one leader called `name` among all processes, if nobody is; True if we are."""
 
+    @abstractmethod
+    async def release_lead(self, name: str) -> None: ...
 
-async def _migrate(conn: aiosqlite.Connection, migrate_to: int | None) -> None:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
-    for version, name, sql in migration_files():
-        if version <= current or (migrate_to is not None and version > migrate_to):
-            continue
-        await conn.execute("BEGIN IMMEDIATE")
+    @asynccontextmanager
+    async def leadership(self, name: str) -> AsyncIterator[None]:
+        """Wait until this process leads `name`, and stay leader for the block."""
+        await self.wait_lead(name)
         try:
-            for statement in split_statements(sql):
-                await conn.execute(statement)
-            # PRAGMA takes no parameters; version is an int parsed from our own file name.
-            await conn.execute(f"PRAGMA user_version = {int(version)}")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
-        log.info("database migrated to version %d (%s)", version, name)
+            yield
+        finally:
+            await self.release_lead(name)
 
+    @abstractmethod
+    async def wait_lead(self, name: str) -> None:
+        """Block until this process leads `name`."""
+
+    @abstractmethod
+    async def notify(self, channel: str, payload: str = "") -> None:
+        """Tell every listening process (no-op on SQLite)."""
+
+    @abstractmethod
+    async def listen(self, channel: str, callback: Listener) -> Callable[[], Awaitable[None]]:
+        """Call `callback(payload)` on each notification; returns an async function that stops it."""

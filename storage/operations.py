@@ -69,13 +69,13 @@ class OperationsRepository:
 
     async def reactivate(self, subscription_id: int, now: float) -> bool:
         """An inactive subscription becomes active again, starting from now (no backlog)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 "UPDATE subscriptions SET active = 1, inactive_reason = NULL, updated_at = ?, started_at = ? "
                 "WHERE id = ? AND active = 0",
                 (now, now, subscription_id),
             )
-            return cursor.rowcount > 0
+        return changed > 0
 
     async def pending_deliveries(self, limit: int) -> list[DeliveryInfo]:
         rows = await self.db.fetchall(
@@ -91,13 +91,12 @@ class OperationsRepository:
 
     async def retry_failed(self, now: float) -> int:
         """Failed deliveries to active subscriptions go back to pending, due now, with a fresh count."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            return await tx.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, finished_at = NULL "
                 "WHERE status = 'failed' AND subscription_id IN (SELECT id FROM subscriptions WHERE active = 1)",
                 (now,),
             )
-            return cursor.rowcount
 
     async def version_counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT briefing_id, COUNT(*) FROM briefing_versions GROUP BY briefing_id")

@@ -3,19 +3,22 @@
 An alert fans out into one delivery row per matching subscription in the caller's
 transaction, so content and its alerts commit together. The worker claims due rows
 (status 'sending'), and marks them sent, retried or failed. Rows left 'sending' by a crash
-are released at start: they are the only ones that can be sent twice.
+are released at start: they are the only ones that can be sent twice. On PostgreSQL several
+processes claim at once (SKIP LOCKED) and a claim expires instead, so a dead process's rows
+come back while the others keep theirs.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-import aiosqlite
+from storage.database import Database, Transaction
 
-from storage.database import Database
+CLAIM_SECONDS = 300.0  # longer than any send with its retries; a dead process's rows wait this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class NewAlert:
 
 
 async def enqueue_alert(
-    conn: aiosqlite.Connection,
+    tx: Transaction,
     alert: NewAlert,
     now: float,
     *,
@@ -74,31 +77,30 @@ async def enqueue_alert(
     A dedup key seen before queues nothing, so the same content never alerts twice, even
     when a restart replays the reload. Returns the number of deliveries queued.
     """
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+    alert_id = await tx.scalar(
+        "INSERT INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
         (alert.kind, alert.briefing_id, alert.dedup_key, json.dumps(alert.payload, ensure_ascii=False),
          alert.search_text, now),
     )
-    if cursor.rowcount == 0:
+    if alert_id is None:
         return 0
-    alert_id = cursor.lastrowid
     if subscription_ids is not None:
         targets = list(subscription_ids)
     elif everyone:
-        async with conn.execute("SELECT id FROM subscriptions WHERE active = 1") as rows:
-            targets = [row[0] async for row in rows]
+        targets = [row[0] for row in await tx.fetchall("SELECT id FROM subscriptions WHERE active = 1")]
     else:
-        targets = []
-        async with conn.execute(
+        rows = await tx.fetchall(
             "SELECT id, keywords FROM subscriptions WHERE active = 1 AND mode = 'instant' AND started_at <= ?",
             (now,),
-        ) as rows:
-            async for sub_id, keywords in rows:
-                if keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text):
-                    targets.append(sub_id)
-    await conn.executemany(
-        "INSERT OR IGNORE INTO deliveries (alert_id, subscription_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+        )
+        targets = [
+            sub_id for sub_id, keywords in rows
+            if keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text)
+        ]
+    await tx.executemany(
+        "INSERT INTO deliveries (alert_id, subscription_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         [(alert_id, sub_id, now, now) for sub_id in targets],
     )
     return len(targets)
@@ -110,48 +112,41 @@ class OutboxRepository:
 
     async def enqueue(self, alert: NewAlert, now: float, *, everyone: bool = False) -> int:
         """Store an alert for the matching instant subscriptions (or ``everyone`` active)."""
-        async with self.db.transaction() as conn:
-            return await enqueue_alert(conn, alert, now, everyone=everyone)
+        async with self.db.transaction() as tx:
+            return await enqueue_alert(tx, alert, now, everyone=everyone)
 
     async def queue_digest(self, subscription_id: int, day: str, alert: NewAlert, now: float) -> int:
         """A subscription's digest for a local day, and the note that it is queued, together."""
-        async with self.db.transaction() as conn:
-            queued = await enqueue_alert(conn, alert, now, subscription_ids=[subscription_id])
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            queued = await enqueue_alert(tx, alert, now, subscription_ids=[subscription_id])
+            await tx.execute(
                 "UPDATE subscriptions SET last_digest_date = ? WHERE id = ?", (day, subscription_id)
             )
             return queued
 
     async def release_in_flight(self) -> int:
-        """At start: rows a previous process claimed but never finished go back to pending."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
-            return cursor.rowcount
+        """At start: rows a previous process claimed but never finished go back to pending
+        (SQLite; on PostgreSQL claims expire instead, so this releases nothing)."""
+        return await self.db.dialect.release_in_flight(self.db)
 
-    async def claim_due(self, now: float, limit: int, platforms: Sequence[str]) -> list[Delivery]:
+    async def claim_due(
+        self, now: float, limit: int, platforms: Sequence[str], *, claim_seconds: float = CLAIM_SECONDS
+    ) -> list[Delivery]:
+        """Mark up to `limit` due deliveries as being sent by this process, and return them.
+
+        On PostgreSQL a claim not finished within `claim_seconds` is due again (its process died).
+        """
         if not platforms:
             return []
-        marks = ",".join("?" for _ in platforms)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT d.id, d.alert_id, d.attempts, s.id, s.platform, s.chat_id, s.thread_id, a.kind, a.payload "
-                "FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id JOIN alerts a ON a.id = d.alert_id "
-                f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.active = 1 AND s.platform IN ({marks}) "
-                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                (now, *platforms, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            await conn.executemany(
-                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(row[0],) for row in rows],
-            )
+        rows = await self.db.dialect.claim_due(self.db, now, limit, platforms, claim_seconds)
         payloads: dict[int, dict] = {}
         out = []
         for row in rows:
-            payload = payloads.get(row[1])
+            payload = payloads.get(row.alert_id)
             if payload is None:  # one alert fans out to many rows: decode it once
-                payload = payloads[row[1]] = json.loads(row[8])
-            out.append(Delivery(row[0], row[1], row[2] + 1, row[3], row[4], row[5], row[6], row[7], payload))
+                payload = payloads[row.alert_id] = json.loads(row.payload)
+            out.append(Delivery(row.id, row.alert_id, row.attempts, row.subscription_id, row.platform,
+                                row.chat_id, row.thread_id, row.kind, payload))
         return out
 
     async def finish(
@@ -166,36 +161,35 @@ class OutboxRepository:
         sent: (delivery id, subscription id); retry: (delivery id, next attempt, error);
         failed: (delivery id, error).
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
             if sent:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE deliveries SET status = 'sent', finished_at = ?, last_error = NULL WHERE id = ?",
                     [(now, d) for d, _ in sent],
                 )
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?",
                     [(now, s) for s in sorted({s for _, s in sent})],
                 )
             if retry:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
                     [(at, err[:500], d) for d, at, err in retry],
                 )
             if failed:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE deliveries SET status = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
                     [(now, err[:500], d) for d, err in failed],
                 )
 
     async def skip_inactive(self, now: float) -> int:
         """Pending deliveries of subscriptions that became inactive or were removed are dropped."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            return await tx.execute(
                 "UPDATE deliveries SET status = 'skipped', finished_at = ? WHERE status = 'pending' "
                 "AND subscription_id IN (SELECT id FROM subscriptions WHERE active = 0)",
                 (now,),
             )
-            return cursor.rowcount
 
     async def stats(self, now: float) -> OutboxStats:
         row = await self.db.aggregate(
@@ -229,30 +223,29 @@ class OutboxRepository:
         return [(row[0], json.loads(row[1]), row[2]) for row in rows]
 
     async def prune(self, before: float) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            deleted = await tx.execute(
                 "DELETE FROM deliveries WHERE status IN ('sent', 'failed', 'skipped') AND finished_at < ?",
                 (before,),
             )
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM alerts WHERE created_at < ? AND id NOT IN (SELECT alert_id FROM deliveries)",
                 (before,),
             )
-            return cursor.rowcount
+            return deleted
 
     async def acquire_lease(self, name: str, holder: str, ttl: float, now: float) -> bool:
         """Take or renew the named lease; only one holder at a time until it expires."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                 "holder = excluded.holder, expires_at = excluded.expires_at "
                 "WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
                 (name, holder, now + ttl, now),
             )
-            async with conn.execute("SELECT holder FROM leases WHERE name = ?", (name,)) as cursor:
-                row = await cursor.fetchone()
+            row = await tx.fetchone("SELECT holder FROM leases WHERE name = ?", (name,))
         return row is not None and row[0] == holder
 
     async def release_lease(self, name: str, holder: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

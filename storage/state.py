@@ -13,8 +13,8 @@ class StateRepository:
         return await self.db.scalar("SELECT value FROM service_state WHERE key = ?", (key,))
 
     async def set(self, key: str, value: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO service_state (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),

@@ -66,56 +66,57 @@ class SubscriptionRepository:
 
         A subscription that starts (again) starts from now, so it never receives older alerts.
         """
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            # Two processes subscribing one chat at once must agree on which one started it.
+            await tx.lock(f"subscription:{platform}:{chat_id}:{thread_id}")
+            before = await tx.fetchone(
                 "SELECT active FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
                 (platform, chat_id, thread_id),
-            ) as cursor:
-                before = await cursor.fetchone()
+            )
             started = before is None or not before[0]
             # RETURNING reads the row inside this transaction: a read after the commit could
             # run on an older snapshot and miss it.
-            async with conn.execute(
+            row = await tx.fetchone(
                 "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, digest_time, timezone, keywords, "
                 "active, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT(platform, chat_id, thread_id) DO UPDATE SET mode = excluded.mode, "
                 "digest_time = excluded.digest_time, timezone = excluded.timezone, keywords = excluded.keywords, "
                 "active = 1, inactive_reason = NULL, updated_at = excluded.updated_at, "
-                "started_at = CASE WHEN subscriptions.active THEN subscriptions.started_at ELSE excluded.started_at END "
+                "started_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.started_at "
+                "ELSE excluded.started_at END "
                 f"RETURNING {_COLUMNS}",
                 (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
         if row is None:
             raise RuntimeError("the subscription upsert returned no row")
         return _subscription(row), started
 
     async def remove(self, platform: str, chat_id: int, thread_id: int = 0) -> bool:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            return await tx.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
                 (platform, chat_id, thread_id),
-            )
-            return cursor.rowcount > 0
+            ) > 0
 
     async def deactivate_chat(self, platform: str, chat_id: int, reason: str, now: float) -> int:
         """Mark every subscription of a chat inactive (kept, so a new /subscribe revives it)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            return await tx.execute(
                 "UPDATE subscriptions SET active = 0, inactive_reason = ?, updated_at = ? "
                 "WHERE platform = ? AND chat_id = ? AND active = 1",
                 (reason, now, platform, chat_id),
             )
-            return cursor.rowcount
 
     async def move_chat(self, platform: str, old_chat_id: int, new_chat_id: int, now: float) -> int:
         """Follow a chat whose id changed (a Telegram group upgraded to a supergroup)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE OR IGNORE subscriptions SET chat_id = ?, updated_at = ? WHERE platform = ? AND chat_id = ?",
-                (new_chat_id, now, platform, old_chat_id),
+        async with self.db.transaction() as tx:
+            # A thread already subscribed under the new id keeps its own row (the old one stays).
+            return await tx.execute(
+                "UPDATE subscriptions SET chat_id = ?, updated_at = ? WHERE platform = ? AND chat_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.platform = subscriptions.platform "
+                "AND o.chat_id = ? AND o.thread_id = subscriptions.thread_id)",
+                (new_chat_id, now, platform, old_chat_id, new_chat_id),
             )
-            return cursor.rowcount
 
     async def counts(self) -> tuple[int, int]:
         """(active, inactive)"""

@@ -49,3 +49,7 @@ def query(core, sql: str, params: tuple = ()) -> list[tuple]:
     """Rows from the core's database file, read by a separate connection (as another process would)."""
     with sqlite3.connect(core.settings.db_path) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+# Storage on both backends: a session PostgreSQL server and a fresh database per test.
+from tests.pg_fixtures import db_target, pg_url, postgres_server  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend (BOT_DATABASE_URL): asyncpg, for several processes sharing one database."""

@@ -1,0 +1,232 @@
+"""The SQLite database: one writer connection behind a lock, a pool of readers, versioned migrations.
+
+aiosqlite runs each connection on its own thread and every task sharing a connection shares
+its transaction, so all writes go through `Database.transaction()`, which holds a lock from
+`BEGIN IMMEDIATE` to `COMMIT`. Writes that must answer with what they wrote read it back
+inside that transaction (`RETURNING`).
+
+Reads borrow a reader connection for one statement and give it back only once the statement
+is finished. In WAL mode a connection's snapshot lasts while any of its statements is open,
+so a reader shared by concurrent tasks could let one task's open cursor hold another task's
+read on an old snapshot (a row committed a moment ago would be missing). A borrowed reader
+has no statement of anyone else open: every read starts a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.database import Database, Listener, Params, Row, Transaction, migration_files
+from storage.sqlite.dialect import SqliteDialect
+
+log = logging.getLogger(__name__)
+
+READERS = 4  # aiosqlite gives each connection a thread; a few cover concurrent commands
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a migration into statements (trigger bodies contain semicolons, so ask SQLite)."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not current and line.strip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+class SqliteTransaction(Transaction):
+    def __init__(self, conn: aiosqlite.Connection):
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def lock(self, name: str) -> None:
+        """BEGIN IMMEDIATE already excludes every other writer of the file."""
+
+
+class SqliteDatabase(Database):
+    """Open with `await SqliteDatabase.open(path)`, close with `await db.close()`."""
+
+    dialect = SqliteDialect()
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
+        self.path = path
+        self.display_name = f"SQLite file {path}"
+        self._writer = writer
+        # PRAGMA data_version counts commits by *other* connections, per connection: it is
+        # only comparable from one connection, so it has its own (never borrowed).
+        self._watch, *readers = readers
+        self._readers = readers
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle.put_nowait(reader)
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate_to: int | None = None, readers: int = READERS) -> SqliteDatabase:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        pool: list[aiosqlite.Connection] = []
+        try:
+            await _set_wal(writer)
+            await _migrate(writer, migrate_to)
+            for _ in range(1 + max(1, readers)):
+                pool.append(await _connect(path))
+        except BaseException:
+            for conn in (*pool, writer):
+                await conn.close()
+            raise
+        return cls(path, writer, pool)
+
+    async def close(self) -> None:
+        # Waiting for the lock lets a transaction in flight finish instead of being cut off.
+        async with self._write_lock:
+            for reader in (self._watch, *self._readers):
+                await reader.close()
+            await self._writer.close()
+
+    @asynccontextmanager
+    async def _borrow(self) -> AsyncIterator[aiosqlite.Connection]:
+        reader = await self._idle.get()
+        try:
+            yield reader
+        finally:
+            self._idle.put_nowait(reader)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def data_version(self) -> int:
+        """Changes whenever another connection (or process) commits."""
+        async with self._watch.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def schema_version(self) -> int:
+        return int(await self.scalar("PRAGMA user_version", default=0))
+
+    # One process per SQLite file: it is always the leader, and nobody else listens.
+    async def try_lead(self, name: str) -> bool:
+        return True
+
+    async def wait_lead(self, name: str) -> None:
+        return None
+
+    async def release_lead(self, name: str) -> None:
+        return None
+
+    async def notify(self, channel: str, payload: str = "") -> None:
+        return None
+
+    async def listen(self, channel: str, callback: Listener) -> Callable[[], Awaitable[None]]:
+        async def stop() -> None:
+            return None
+
+        return stop
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    for pragma in ("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA synchronous=NORMAL"):
+        await _pragma(conn, pragma)
+    return conn
+
+
+async def _pragma(conn: aiosqlite.Connection, sql: str) -> None:
+    # Read the answer to the end: a PRAGMA that answers with a row and is left unread keeps
+    # its statement open, and with it a read snapshot that later makes BEGIN IMMEDIATE fail
+    # at once ("locked") as soon as another process has committed.
+    async with conn.execute(sql) as cursor:
+        await cursor.fetchall()
+
+
+async def _set_wal(conn: aiosqlite.Connection, patience: float = 10.0) -> None:
+    """Switch to WAL. While another process creating the same new file holds it, SQLite answers
+    "locked" at once rather than calling the busy handler, so wait here instead."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while True:
+        try:
+            await _pragma(conn, "PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
+async def _version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _migrate(conn: aiosqlite.Connection, migrate_to: int | None) -> None:
+    """Apply each pending migration in its own exclusive transaction.
+
+    The version is read after `BEGIN IMMEDIATE`, so a second process starting at the same
+    moment waits for the first and then sees its work instead of applying it again.
+    """
+    for version, name, sql in migration_files("sqlite"):
+        if migrate_to is not None and version > migrate_to:
+            break
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version <= await _version(conn):
+                await conn.execute("COMMIT")
+                continue
+            for statement in split_statements(sql):
+                await conn.execute(statement)
+            # PRAGMA takes no parameters; version is an int parsed from our own file name.
+            await conn.execute(f"PRAGMA user_version = {int(version)}")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        log.info("database migrated to version %d (%s)", version, name)
+
