@@ -7,6 +7,7 @@ honoured (If-None-Match / If-Modified-Since -> 304). ``hits`` counts requests pe
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
 from collections import Counter
@@ -39,6 +40,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=8)
 def big_feed(count: int, *, prefix: str = "item") -> bytes:
     """An RSS 2.0 feed of ``count`` distinct items."""
     items = "".join(
@@ -70,7 +72,7 @@ class FeedServer:
                            ("feed.json", "/feeds/feed.json"), ("broken.xml", "/feeds/broken.xml"),
                            ("subscriptions.opml", "/subscriptions.opml"),
                            ("article.html", "/world/2024/08/kursk-incursion"),
-                           ("no-article.html", "/login")):
+                           ("no-article.html", "/login"), ("home.html", "/")):
             self.set(path, (DATA / name).read_bytes(), _TYPES[Path(name).suffix])
         # header says UTF-8, the prolog (rightly) says ISO-8859-1
         self.set("/feeds/latin1.xml", (DATA / "latin1.xml").read_bytes(), "text/xml; charset=utf-8")

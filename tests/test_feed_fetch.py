@@ -1,0 +1,177 @@
+"""Fetch-and-read steps on loopback: 304 costs no parse, probing an address, and a poll cycle that alerts right."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.briefing.diff import diff_briefings
+from bot.briefing.parser import parse_briefing
+from bot.sources.briefing_text import Stamp, item_briefing_text, new_stamp
+from bot.sources.feed_fetch import SourceError, fetch_feed, fetch_page, probe
+from bot.sources.feed_items import FeedItem
+from bot.sources.fetcher import Fetcher, FetchError
+from bot.sources.item_plan import KnownItem, plan_item
+from bot.sources.netguard import AddressPolicy
+from tests.fakes.feed_server import FeedServer
+
+ARTICLE = "/world/2024/08/kursk-incursion"
+
+
+@pytest.fixture
+async def site():
+    async with FeedServer() as server, Fetcher(policy=AddressPolicy.allowing("127.0.0.1/32")) as fetcher:
+        yield server, fetcher
+
+
+async def test_not_modified_feed_returns_before_parsing(site):
+    server, fetcher = site
+    first = await fetch_feed(fetcher, server.url("/feeds/rss.xml"))
+    assert first.feed is not None and len(first.feed.items) == 3
+    again = await fetch_feed(fetcher, server.url("/feeds/rss.xml"), etag=first.etag, last_modified=first.last_modified)
+    assert again.not_modified and again.feed is None and again.etag == first.etag
+    assert server.hits["/feeds/rss.xml"] == 2
+
+
+async def test_fetch_feed_of_a_web_page_says_it_is_not_a_feed(site):
+    server, fetcher = site
+    with pytest.raises(SourceError, match="not a feed"):
+        await fetch_feed(fetcher, server.url(ARTICLE))
+
+
+async def test_fetch_page_conditionally(site):
+    server, fetcher = site
+    page = await fetch_page(fetcher, server.url(ARTICLE))
+    assert page.article is not None and "28 villages" in page.article.text
+    same = await fetch_page(fetcher, server.url(ARTICLE), etag=page.etag, last_modified=page.last_modified)
+    assert same.not_modified and same.article is None
+    server.replace(ARTICLE, "28 villages", "35 villages")
+    changed = await fetch_page(fetcher, server.url(ARTICLE), etag=page.etag, last_modified=page.last_modified)
+    assert changed.article is not None and "35 villages" in changed.article.text
+
+
+@pytest.mark.parametrize("path, expect", [
+    ("/feeds/rss.xml", "feed"), ("/feeds/feed.json", "feed"), ("/feeds/atom.xml", "feed"),
+    ("/", "discovered"), (ARTICLE, "article"),
+])
+async def test_probe_tells_feeds_pages_and_articles_apart(site, path, expect):
+    server, fetcher = site
+    found = await probe(fetcher, server.url(path))
+    if expect == "feed":
+        assert found.feed is not None and found.url == server.url(path)
+    elif expect == "discovered":
+        assert found.feed is not None and found.url == server.url("/feeds/rss.xml")
+        assert found.feed.title == "World Desk & Wires"
+    else:
+        assert found.feed is None and found.article is not None
+        assert found.article.title.startswith("Ukrainian forces push")
+
+
+async def test_probe_refusals_are_one_line(site):
+    server, fetcher = site
+    with pytest.raises(SourceError, match="neither a feed nor an article page"):
+        await probe(fetcher, server.url("/login"))
+    server.set("/data.bin", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")
+    with pytest.raises(SourceError, match="not a feed"):
+        await probe(fetcher, server.url("/data.bin"))
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await probe(fetcher, server.url("/nowhere"))
+
+
+def known(item: FeedItem, **changes) -> KnownItem:
+    base = KnownItem(item.key, item.content_hash, item.updated, Stamp("x-123456", item.link, None))
+    return KnownItem(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})
+
+
+def test_item_plans():
+    from dataclasses import replace
+
+    item = FeedItem("guid:1", "1", "https://x/1", "T", None, datetime(2024, 8, 1, tzinfo=timezone.utc), None,
+                    "short", False, "h1")
+    new = plan_item(item, None, None, pages=True)
+    assert new.known is None and new.fetch_page and new.rebuild
+    assert not plan_item(item, None, None, pages=False).fetch_page
+    assert not plan_item(replace(item, full_article=True), None, None, pages=True).fetch_page
+    same = plan_item(item, known(item), None, pages=True)
+    assert not (same.fetch_page or same.rebuild or same.rekeyed)
+    rekeyed = plan_item(replace(item, key="guid:2"), None, known(item), pages=True)
+    assert rekeyed.rekeyed and not rekeyed.rebuild and not rekeyed.fetch_page
+    corrected = plan_item(replace(item, updated=datetime(2024, 8, 2, tzinfo=timezone.utc)), known(item), None,
+                          pages=True)
+    assert corrected.fetch_page and corrected.rebuild
+    edited_full = plan_item(replace(item, full_article=True, content_hash="h2"), known(item), None, pages=True)
+    assert edited_full.rebuild and not edited_full.fetch_page
+
+
+class MiniPoller:
+    """The wiring the issue asks for, with dicts in place of storage: what a subscriber would be alerted about."""
+
+    def __init__(self, fetcher: Fetcher, url: str) -> None:
+        self.fetcher, self.url = fetcher, url
+        self.etag: str | None = None
+        self.by_key: dict[str, KnownItem] = {}
+        self.by_hash: dict[str, KnownItem] = {}
+        self.briefings: dict[str, object] = {}
+        self.baseline_done = False
+
+    async def poll(self) -> list[str]:
+        alerts: list[str] = []
+        got = await fetch_feed(self.fetcher, self.url, etag=self.etag)
+        self.etag = got.etag
+        if got.feed is None:
+            return alerts
+        for item in got.feed.items:
+            plan = plan_item(item, self.by_key.get(item.key), self.by_hash.get(item.content_hash), pages=True)
+            if plan.rekeyed:
+                self.by_key[item.key] = plan.known
+            if not plan.rebuild:
+                continue
+            page = None
+            if plan.fetch_page:
+                page = await fetch_page(self.fetcher, item.link,
+                                        etag=plan.known.page_etag if plan.known else None)
+            article = page.article if page else None
+            if page is not None and page.not_modified:
+                continue
+            stamp = plan.known.stamp if plan.known else new_stamp(item, "feed-1", article)
+            briefing = parse_briefing(item_briefing_text(item, stamp, feed_name=got.feed.title, article=article),
+                                      "x.txt")
+            old = self.briefings.get(stamp.id)
+            if old is None and self.baseline_done:
+                alerts.append(f"new: {briefing.title}")
+            elif old is not None and old.content_hash() != briefing.content_hash():
+                change = diff_briefings(old, briefing)
+                alerts.append("changed: " + ", ".join(f"{f.old} → {f.new}" for f in change.figures))
+            self.briefings[stamp.id] = briefing
+            row = KnownItem(item.key, item.content_hash, item.updated, stamp,
+                            page.etag if page else None, page.last_modified if page else None)
+            self.by_key[item.key] = self.by_hash[item.content_hash] = row
+        self.baseline_done = True
+        return alerts
+
+
+async def test_poll_cycle_baseline_new_item_correction_and_rewrites(site):
+    server, fetcher = site
+    poller = MiniPoller(fetcher, server.url("/feeds/rss.xml"))
+    assert await poller.poll() == []  # the baseline alerts nobody
+    assert len(poller.briefings) == 3
+    assert await poller.poll() == [] and server.hits[ARTICLE] == 1  # 304: nothing parsed, no page fetched
+
+    feed = server.pages["/feeds/rss.xml"].body.decode()
+    new_item = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
+                "<description>Delegations from 4 countries met on Thursday.</description></item>")
+    server.set("/feeds/rss.xml", feed.replace("<item>", new_item + "<item>", 1))
+    server.set("/world/geneva", "<html><body><p>too short</p></body></html>", "text/html")
+    assert await poller.poll() == ["new: Ceasefire talks resume in Geneva"]
+
+    server.replace(ARTICLE, "28 villages", "35 villages")
+    server.replace("/feeds/rss.xml", "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
+                   "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
+    assert await poller.poll() == ["changed: 28 villages → 35 villages"]
+
+    server.replace("/feeds/rss.xml", "https://news.example/world/2024/08/heatwave</guid>", "heatwave-2</guid>")
+    server.replace("/feeds/rss.xml", "Mon, 12 Aug 2024 17:02:00 GMT", "Wed, 14 Aug 2024 06:00:00 GMT")
+    assert await poller.poll() == []  # a rewritten guid and date are the same story
+    assert len(poller.briefings) == 4
