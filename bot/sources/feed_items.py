@@ -75,8 +75,10 @@ def _from_xml(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
     data, had_entities = strip_doctype(body)
     base = urljoin(url, headers.get("content-location", "")) or url
     response_headers = {"content-type": headers.get("content-type", "application/xml"), "content-location": base}
+    # No sanitising or link resolving inside feedparser: html_to_text keeps only text (scripts and styles
+    # dropped) and links inside content are not kept, while those two passes halve feedparser's speed.
     parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers,
-                              resolve_relative_uris=True, sanitize_html=True)
+                              resolve_relative_uris=False, sanitize_html=False)
     problem = _one_line(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     entries = parsed.entries[:MAX_ITEMS]
     if not entries and (problem or not parsed.version):
