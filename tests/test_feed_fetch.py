@@ -15,6 +15,7 @@ from bot.sources.feed_items import FeedItem
 from bot.sources.fetcher import Fetcher, FetchError
 from bot.sources.item_plan import KnownItem, plan_item
 from bot.sources.netguard import AddressPolicy
+from bot.sources.workers import DocumentWorkers
 from tests.fakes.feed_server import FeedServer
 
 ARTICLE = "/world/2024/08/kursk-incursion"
@@ -175,3 +176,18 @@ async def test_poll_cycle_baseline_new_item_correction_and_rewrites(site):
     server.replace("/feeds/rss.xml", "Mon, 12 Aug 2024 17:02:00 GMT", "Wed, 14 Aug 2024 06:00:00 GMT")
     assert await poller.poll() == []  # a rewritten guid and date are the same story
     assert len(poller.briefings) == 4
+
+
+async def test_worker_processes_read_documents_and_give_up_on_hostile_ones(site):
+    server, fetcher = site
+    hostile = b'<rss version="2.0"><channel><item><description>' + b"<a>" * 400_000  # minutes in feedparser
+    server.set("/feeds/hostile.xml", hostile)
+    async with DocumentWorkers(timeout=10) as workers:
+        good = await fetch_feed(fetcher, server.url("/feeds/atom.xml"), workers=workers)
+        assert good.feed is not None and good.feed.items[0].title.startswith("Lunar lander")
+        workers.timeout = 0.3
+        with pytest.raises(SourceError, match="took over 0.3 s"):
+            await fetch_feed(fetcher, server.url("/feeds/hostile.xml"), workers=workers)
+        workers.timeout = 10
+        page = await fetch_page(fetcher, server.url(ARTICLE), workers=workers)  # a fresh pool after the kill
+        assert page.article is not None and "28 villages" in page.article.text

@@ -1,7 +1,8 @@
 """Fetch-and-read steps the poller and the add commands call: a feed, an article page, or "what is this address?".
 
 A 304 returns before any parsing. Errors are FetchError (network, HTTP status, caps, address rules) or
-SourceError (the document is not usable); both read as one line.
+SourceError (the document is not usable); both read as one line. Given ``workers``, documents are read in
+worker processes bounded in time and memory (what the service should do); without, in a thread.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bot.sources.articles import Article, extract_article_async
 from bot.sources.discovery import advertised_feeds
 from bot.sources.feed_items import FeedError, ParsedFeed, parse_feed_async
 from bot.sources.fetcher import Fetcher, FetchResult
+from bot.sources.workers import DocumentTimeout, DocumentWorkers
 
 
 class SourceError(ValueError):
@@ -50,53 +52,63 @@ class Probe:
     last_modified: str | None
 
 
-async def fetch_feed(fetcher: Fetcher, url: str, *, etag: str | None = None,
-                     last_modified: str | None = None) -> FeedFetch:
+async def fetch_feed(fetcher: Fetcher, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                     workers: DocumentWorkers | None = None) -> FeedFetch:
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return FeedFetch(result.url, None, result.etag or etag, result.last_modified or last_modified)
-    try:
-        feed = await parse_feed_async(result.body, result.url, result.headers)
-    except FeedError as exc:
-        raise SourceError(str(exc)) from None
+    feed, reason = await _as_feed(result, workers)
+    if feed is None:
+        raise SourceError(reason or "not a feed (a web page)")
     return FeedFetch(result.url, feed, result.etag, result.last_modified)
 
 
-async def fetch_page(fetcher: Fetcher, url: str, *, etag: str | None = None,
-                     last_modified: str | None = None) -> PageFetch:
+async def fetch_page(fetcher: Fetcher, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                     workers: DocumentWorkers | None = None) -> PageFetch:
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return PageFetch(result.url, None, True, result.etag or etag, result.last_modified or last_modified)
-    article = await extract_article_async(result.body, result.url, result.charset) if _is_html(result) else None
+    article = await _as_article(result, workers) if _is_html(result) else None
     return PageFetch(result.url, article, False, result.etag, result.last_modified)
 
 
-async def probe(fetcher: Fetcher, url: str) -> Probe:
+async def probe(fetcher: Fetcher, url: str, *, workers: DocumentWorkers | None = None) -> Probe:
     """Fetch once and decide: a feed; a page advertising a feed (that feed); an article page; else SourceError."""
     result = await fetcher.fetch(url)
-    feed, reason = await _as_feed(result)
+    feed, reason = await _as_feed(result, workers)
     if feed is not None:
         return Probe(result.url, feed, None, result.etag, result.last_modified)
     if _is_html(result):
         for candidate in advertised_feeds(result.body, result.url)[:3]:
             found = await fetcher.fetch(candidate)
-            feed, _ = await _as_feed(found)
+            feed, _ = await _as_feed(found, workers)
             if feed is not None:
                 return Probe(found.url, feed, None, found.etag, found.last_modified)
-        article = await extract_article_async(result.body, result.url, result.charset)
+        article = await _as_article(result, workers)
         if article is not None:
             return Probe(result.url, None, article, result.etag, result.last_modified)
         raise SourceError("neither a feed nor an article page (no feed link and no main text found)")
     raise SourceError(reason or "not a feed")
 
 
-async def _as_feed(result: FetchResult) -> tuple[ParsedFeed | None, str | None]:
+async def _as_feed(result: FetchResult, workers: DocumentWorkers | None) -> tuple[ParsedFeed | None, str | None]:
     if _is_html(result):
         return None, None
     try:
+        if workers is not None:
+            return await workers.parse_feed(result.body, result.url, result.headers), None
         return await parse_feed_async(result.body, result.url, result.headers), None
-    except FeedError as exc:
+    except (FeedError, DocumentTimeout) as exc:
         return None, str(exc)
+
+
+async def _as_article(result: FetchResult, workers: DocumentWorkers | None) -> Article | None:
+    try:
+        if workers is not None:
+            return await workers.extract_article(result.body, result.url, result.charset)
+        return await extract_article_async(result.body, result.url, result.charset)
+    except DocumentTimeout:
+        return None  # treated like a page without an article: the item's own text is used
 
 
 def _is_html(result: FetchResult) -> bool:
