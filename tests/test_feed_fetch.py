@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -87,8 +87,6 @@ def known(item: FeedItem, **changes) -> KnownItem:
 
 
 def test_item_plans():
-    from dataclasses import replace
-
     item = FeedItem("guid:1", "1", "https://x/1", "T", None, datetime(2024, 8, 1, tzinfo=timezone.utc), None,
                     "short", False, "h1")
     new = plan_item(item, None, None, pages=True)
@@ -191,3 +189,10 @@ async def test_worker_processes_read_documents_and_give_up_on_hostile_ones(site)
         workers.timeout = 10
         page = await fetch_page(fetcher, server.url(ARTICLE), workers=workers)  # a fresh pool after the kill
         assert page.article is not None and "28 villages" in page.article.text
+
+
+async def test_a_feed_served_as_text_html_is_still_a_feed(site):
+    server, fetcher = site
+    server.set("/mislabelled", server.pages["/feeds/rss.xml"].body, "text/html; charset=utf-8")
+    got = await fetch_feed(fetcher, server.url("/mislabelled"))
+    assert got.feed is not None and len(got.feed.items) == 3

@@ -168,6 +168,16 @@ async def test_a_name_that_resolves_to_loopback_is_refused_at_connect_time(serve
     assert result.url.startswith("http://localhost:")
 
 
+async def test_numeric_spellings_of_loopback_are_refused_without_traffic(server):
+    trace, attempts = connection_counter()
+    async with Fetcher(trace_configs=[trace]) as f:
+        for host in ("2130706433", "0x7f.1", "0177.0.0.1", "127.1"):
+            with pytest.raises(FetchError) as caught:
+                await f.fetch(f"http://{host}:{server.port}/feeds/rss.xml")
+            assert caught.value.kind in ("refused", "bad-url", "network"), host
+    assert server.hits == {}
+
+
 @pytest.mark.parametrize("url", ["ftp://example.com/feed", "file:///etc/passwd", "not a url", "http:///nohost"])
 async def test_only_http_and_https_addresses(fetcher, url):
     with pytest.raises(FetchError) as caught:

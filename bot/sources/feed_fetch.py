@@ -111,8 +111,16 @@ async def _as_article(result: FetchResult, workers: DocumentWorkers | None) -> A
         return None  # treated like a page without an article: the item's own text is used
 
 
+_FEED_STARTS = (b"<rss", b"<feed", b"<rdf:rdf", b"{")
+
+
 def _is_html(result: FetchResult) -> bool:
-    if result.content_type in ("text/html", "application/xhtml+xml"):
+    """A web page rather than a feed: sniffed from the first bytes, since servers mislabel feeds as text/html."""
+    head = result.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(_FEED_STARTS):
+        return False
+    if b"<html" in head or head.startswith(b"<!doctype html"):
         return True
-    head = result.body[:512].lstrip().lower()
-    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+    if head.startswith(b"<?xml"):
+        return False
+    return result.content_type in ("text/html", "application/xhtml+xml")

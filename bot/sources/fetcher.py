@@ -193,6 +193,8 @@ class Fetcher:
                                      status=resp.status, retry_after=retry)
                 body = await self._read_capped(resp, original)
                 return FetchResult(body=body, **common)
+        except aiohttp.ServerTimeoutError:
+            raise FetchError("timeout", f"{target.host} did not answer in time", original) from None
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, ForbiddenAddressError):
                 raise FetchError("refused", f"refused: {exc.os_error}", original) from None
