@@ -178,3 +178,11 @@ async def test_fetched_feeds_resolve_links_against_the_final_address():
         result = await fetcher.fetch(server.url("/moved"))
         parsed = await parse_feed_async(result.body, result.url, result.headers)
     assert parsed.items[0].link == server.url("/world/2024/08/kursk-incursion")
+
+
+def test_json_feed_plain_text_keeps_angle_brackets_and_paragraphs():
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", '
+            b'"title": "Rates < 5% for a <b>year</b>", "content_text": "First  para: 3 < 4.\\n\\nSecond para."}]}')
+    (item,) = parse_feed(body, "https://x.example/feed.json", {"Content-Type": "application/feed+json"}).items
+    assert item.title == "Rates < 5% for a <b>year</b>"
+    assert item.text == "First para: 3 < 4.\n\nSecond para."

@@ -226,3 +226,11 @@ async def test_resolver_keeps_only_public_answers():
 ])
 def test_address_rules(address, public):
     assert AddressPolicy().permits(address) is public
+
+
+async def test_declared_length_over_the_cap_is_refused_before_reading(server):
+    server.set("/feeds/large.xml", b"<rss>" + b" " * 3_000_000 + b"</rss>")
+    async with Fetcher(FetchLimits(max_bytes=1_000_000), LOOPBACK_ONLY) as f:
+        with pytest.raises(FetchError) as caught:
+            await f.fetch(server.url("/feeds/large.xml"))
+    assert caught.value.kind == "too-large" and "3,000,011 bytes" in str(caught.value)

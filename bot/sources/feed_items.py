@@ -143,11 +143,11 @@ def _from_json(body: bytes, url: str) -> ParsedFeed:
 def _from_json_entry(entry: JsonEntry, url: str) -> FeedItem:
     if entry.html:
         text, full = html_to_text(entry.html), True
-    elif entry.text:
-        text, full = html_to_text(entry.text.replace("\n\n", "<p>")) if "<" in entry.text else entry.text, True
+    elif entry.text:  # plain text by the spec: "<" is a character, not markup
+        text, full = "\n\n".join(" ".join(p.split()) for p in entry.text.split("\n\n") if p.strip()), True
     else:
         text, full = entry.summary or "", False
-    return _item(entry.guid, _web_link(entry.link, url), html_to_text(entry.title), entry.published,
+    return _item(entry.guid, _web_link(entry.link, url), " ".join(entry.title.split()), entry.published,
                  entry.updated, entry.author, text.strip(), full)
 
 

@@ -212,6 +212,9 @@ class Fetcher:
     async def _read_capped(self, resp: aiohttp.ClientResponse, original: str) -> bytes:
         """Bytes as decompressed, cut off past the cap so a small gzip bomb cannot fill memory."""
         cap = self.limits.max_bytes
+        if resp.content_length is not None and resp.content_length > cap and "Content-Encoding" not in resp.headers:
+            raise FetchError("too-large", f"response of {resp.content_length:,} bytes is over the {cap:,}-byte limit",
+                             original)
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(_CHUNK):

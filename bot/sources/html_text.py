@@ -11,7 +11,8 @@ _BLOCKS = frozenset(
     "p div section article header footer aside blockquote pre h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tr "
     "figure figcaption hr address main nav".split()
 )
-_DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "form")
+_DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "button",
+         "select", "textarea")
 _BREAK = "\ue000"  # a private-use character marks a paragraph boundary while the tree is flattened
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
