@@ -1,4 +1,4 @@
-"""Fetch-and-read steps on loopback: 304 costs no parse, probing an address, and a poll cycle that alerts right."""
+"""Fetch-and-read steps on loopback: 304 costs no parse, probing an address, item plans, worker processes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.briefing.diff import diff_briefings
-from bot.briefing.parser import parse_briefing
-from bot.sources.briefing_text import Stamp, item_briefing_text, new_stamp
+from bot.sources.briefing_text import Stamp
 from bot.sources.feed_fetch import SourceError, fetch_feed, fetch_page, probe
 from bot.sources.feed_items import FeedItem
 from bot.sources.fetcher import Fetcher, FetchError
@@ -102,78 +100,6 @@ def test_item_plans():
     assert corrected.fetch_page and corrected.rebuild
     edited_full = plan_item(replace(item, full_article=True, content_hash="h2"), known(item), None, pages=True)
     assert edited_full.rebuild and not edited_full.fetch_page
-
-
-class MiniPoller:
-    """The wiring the issue asks for, with dicts in place of storage: what a subscriber would be alerted about."""
-
-    def __init__(self, fetcher: Fetcher, url: str) -> None:
-        self.fetcher, self.url = fetcher, url
-        self.etag: str | None = None
-        self.by_key: dict[str, KnownItem] = {}
-        self.by_hash: dict[str, KnownItem] = {}
-        self.briefings: dict[str, object] = {}
-        self.baseline_done = False
-
-    async def poll(self) -> list[str]:
-        alerts: list[str] = []
-        got = await fetch_feed(self.fetcher, self.url, etag=self.etag)
-        self.etag = got.etag
-        if got.feed is None:
-            return alerts
-        for item in got.feed.items:
-            plan = plan_item(item, self.by_key.get(item.key), self.by_hash.get(item.content_hash), pages=True)
-            if plan.rekeyed:
-                self.by_key[item.key] = plan.known
-            if not plan.rebuild:
-                continue
-            page = None
-            if plan.fetch_page:
-                page = await fetch_page(self.fetcher, item.link,
-                                        etag=plan.known.page_etag if plan.known else None)
-            article = page.article if page else None
-            if page is not None and page.not_modified:
-                continue
-            stamp = plan.known.stamp if plan.known else new_stamp(item, "feed-1", article)
-            briefing = parse_briefing(item_briefing_text(item, stamp, feed_name=got.feed.title, article=article),
-                                      "x.txt")
-            old = self.briefings.get(stamp.id)
-            if old is None and self.baseline_done:
-                alerts.append(f"new: {briefing.title}")
-            elif old is not None and old.content_hash() != briefing.content_hash():
-                change = diff_briefings(old, briefing)
-                alerts.append("changed: " + ", ".join(f"{f.old} → {f.new}" for f in change.figures))
-            self.briefings[stamp.id] = briefing
-            row = KnownItem(item.key, item.content_hash, item.updated, stamp,
-                            page.etag if page else None, page.last_modified if page else None)
-            self.by_key[item.key] = self.by_hash[item.content_hash] = row
-        self.baseline_done = True
-        return alerts
-
-
-async def test_poll_cycle_baseline_new_item_correction_and_rewrites(site):
-    server, fetcher = site
-    poller = MiniPoller(fetcher, server.url("/feeds/rss.xml"))
-    assert await poller.poll() == []  # the baseline alerts nobody
-    assert len(poller.briefings) == 3
-    assert await poller.poll() == [] and server.hits[ARTICLE] == 1  # 304: nothing parsed, no page fetched
-
-    feed = server.pages["/feeds/rss.xml"].body.decode()
-    new_item = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
-                "<description>Delegations from 4 countries met on Thursday.</description></item>")
-    server.set("/feeds/rss.xml", feed.replace("<item>", new_item + "<item>", 1))
-    server.set("/world/geneva", "<html><body><p>too short</p></body></html>", "text/html")
-    assert await poller.poll() == ["new: Ceasefire talks resume in Geneva"]
-
-    server.replace(ARTICLE, "28 villages", "35 villages")
-    server.replace("/feeds/rss.xml", "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
-                   "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
-    assert await poller.poll() == ["changed: 28 villages → 35 villages"]
-
-    server.replace("/feeds/rss.xml", "https://news.example/world/2024/08/heatwave</guid>", "heatwave-2</guid>")
-    server.replace("/feeds/rss.xml", "Mon, 12 Aug 2024 17:02:00 GMT", "Wed, 14 Aug 2024 06:00:00 GMT")
-    assert await poller.poll() == []  # a rewritten guid and date are the same story
-    assert len(poller.briefings) == 4
 
 
 async def test_worker_processes_read_documents_and_give_up_on_hostile_ones(site):
