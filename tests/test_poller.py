@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.sources.fetcher import Fetcher
 from bot.sources.netguard import AddressPolicy
-from bot.sources.poller import FeedRow, poll_feed
+from bot.sources.poller import FeedRow, poll_feed, poll_many
 from bot.sources.polling import RETRYING, STOPPED, FeedSchedule
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feed_store import MemoryFeedStore
@@ -95,3 +96,43 @@ async def test_retry_after_sets_the_next_fetch(site):
     store = MemoryFeedStore()
     await poll(store, fetcher, FeedRow(4, server.url("/fault/429"), "F", 0.5, True, FeedSchedule(NOW)))
     assert store.feeds[4].schedule.next_due - NOW == timedelta(seconds=120)
+
+
+async def test_a_slow_feed_does_not_hold_up_the_others(site):
+    server, fetcher = site
+
+    class Watching(MemoryFeedStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.recorded = asyncio.Event()
+
+        async def record_fetch(self, feed, schedule, **kwargs) -> None:
+            await super().record_fetch(feed, schedule, **kwargs)
+            if feed.id == 2:
+                self.recorded.set()
+
+    store = Watching()
+    feeds = [FeedRow(1, server.url("/slow"), "Slow", 15, True, FeedSchedule(NOW)),
+             FeedRow(2, server.url("/feeds/atom.xml"), "Atom", 15, True, FeedSchedule(NOW))]
+    polling = asyncio.create_task(poll_many(feeds, store, fetcher, now=NOW, rng=random.Random(1)))
+    await asyncio.wait_for(store.recorded.wait(), 10)
+    assert 1 not in store.feeds and store.errors[2] is None and not polling.done()
+    server.slow_release.set()
+    reports = await polling
+    assert [r.error for r in reports] == [None, None] and len(reports[1].added) == 2
+
+
+async def test_an_unexpected_failure_is_one_feeds_problem(site):
+    server, fetcher = site
+
+    class Broken(MemoryFeedStore):
+        async def publish(self, feed_id, item, row, text, *, baseline):
+            if feed_id == 1:
+                raise RuntimeError("disk full")
+            return await super().publish(feed_id, item, row, text, baseline=baseline)
+
+    store = Broken()
+    feeds = [FeedRow(n, server.url("/feeds/atom.xml"), "Atom", 15, True, FeedSchedule(NOW)) for n in (1, 2)]
+    reports = await poll_many(feeds, store, fetcher, now=NOW, rng=random.Random(1))
+    assert reports[0].error == "internal error: RuntimeError" and reports[1].error is None
+    assert len(reports[1].added) == 2

@@ -7,7 +7,10 @@ next due time. Every failure becomes a one-line error on the feed and a backoff;
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -20,6 +23,8 @@ from bot.sources.fetcher import Fetcher, FetchError
 from bot.sources.item_plan import KnownItem, plan_item
 from bot.sources.polling import FeedSchedule, after_failure, after_success
 from bot.sources.workers import DocumentWorkers
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,24 @@ async def poll_feed(feed: FeedRow, store: FeedStore, fetcher: Fetcher, *, now: d
                              title=got.feed.title if got.feed else None, etag=got.etag,
                              last_modified=got.last_modified, error=None, at=now)
     return report
+
+
+async def poll_many(feeds: Iterable[FeedRow], store: FeedStore, fetcher: Fetcher, *, now: datetime,
+                    rng: random.Random, workers: DocumentWorkers | None = None,
+                    concurrency: int = 16) -> list[PollReport]:
+    """Poll the due feeds side by side: each is bounded by the fetcher's timeouts, and one that fails in an
+    unexpected way is reported as failed without stopping the others."""
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(feed: FeedRow) -> PollReport:
+        async with slots:
+            try:
+                return await poll_feed(feed, store, fetcher, now=now, rng=rng, workers=workers)
+            except Exception as exc:  # a bug or a storage error must not stop the other feeds
+                log.exception("polling feed %s failed", feed.id)
+                return PollReport(feed.id, error=f"internal error: {type(exc).__name__}")
+
+    return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
 async def _one_item(feed: FeedRow, item: FeedItem, feed_name: str, store: FeedStore, fetcher: Fetcher,
