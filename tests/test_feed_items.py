@@ -186,3 +186,14 @@ def test_json_feed_plain_text_keeps_angle_brackets_and_paragraphs():
     (item,) = parse_feed(body, "https://x.example/feed.json", {"Content-Type": "application/feed+json"}).items
     assert item.title == "Rates < 5% for a <b>year</b>"
     assert item.text == "First para: 3 < 4.\n\nSecond para."
+
+
+def test_control_characters_and_lone_surrogates_are_dropped():
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T\\ud800", "items": [{"id": "1\\u0000", '
+            b'"title": "a\\ud800b", "authors": [{"name": "\\u0007Bo"}], "content_html": "<p>x\\udc00y\\u000bz</p>"}]}')
+    (item,) = parse_feed(body, "https://x.example/f.json", {"Content-Type": "application/feed+json"}).items
+    assert (item.guid, item.title, item.author, item.text) == ("1", "ab", "Bo", "xyz")
+    rss = (b"<rss version='2.0'><channel><title>T</title><item><guid>g\x01</guid><title>A\x0b B</title>"
+           b"<description>&lt;p&gt;one\x02 two&lt;/p&gt;</description></item></channel></rss>")
+    (item,) = parse_feed(rss, "https://x.example/f.xml", {"Content-Type": RSS}).items
+    assert item.title == "A B" and item.text == "one two" and "\x01" not in item.key

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from bot.sources.html_text import html_to_text
+from bot.sources.html_text import html_to_text, safe_text
 from bot.sources.identity import content_hash, item_key
 from bot.sources.json_feed import JsonEntry, JsonFeedError, looks_like_json, parse_json_feed
 from bot.sources.xml_guard import strip_doctype
@@ -101,7 +101,7 @@ def _from_entry(entry: Any, base: str) -> FeedItem:
     title = _text_of(entry.get("title", ""), entry.get("title_detail"))
     content, from_content = _body_of(entry)
     link = _web_link(entry.get("link"), base)
-    guid = entry.get("id") or None
+    guid = safe_text(entry.get("id") or "").strip() or None
     published = _utc(dict.get(entry, "published_parsed"))
     updated = _utc(dict.get(entry, "updated_parsed"))
     return _item(guid, link, title, published, updated, entry.get("author") or None, content, from_content)
@@ -121,7 +121,7 @@ def _text_of(value: str, detail: Any) -> str:
     kind = (detail or {}).get("type", "text/html")
     if kind in _HTML_TYPES or "<" in value:
         return html_to_text(value)
-    return html_to_text(value) if "&" in value else " ".join(value.split())
+    return html_to_text(value) if "&" in value else " ".join(safe_text(value).split())
 
 
 def _from_json(body: bytes, url: str) -> ParsedFeed:
@@ -164,7 +164,7 @@ def _item(guid: str | None, link: str | None, title: str, published: datetime | 
         title=title,
         published=published,
         updated=updated,
-        author=" ".join(author.split()) if author else None,
+        author=" ".join(safe_text(author).split()) or None if author else None,
         text=text,
         full_article=full,
         content_hash=content_hash(title, text),

@@ -15,11 +15,18 @@ _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed",
          "select", "textarea")
 _BREAK = "\ue000"  # a private-use character marks a paragraph boundary while the tree is flattened
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# Control characters and lone surrogates: lxml refuses them and no chat can show them.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks kept) and lone surrogates."""
+    return _UNSAFE.sub("", text)
 
 
 def html_to_text(html: str) -> str:
     """Paragraphs separated by blank lines; list items become "- " bullets. Plain text passes through."""
-    html = html.replace(_BREAK, "")
+    html = safe_text(html).replace(_BREAK, "")
     if "<" not in html and "&" not in html:
         return _tidy(html.replace("\n", " "))
     try:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.sources.html_text import safe_text
+
 MAX_ITEMS = 10_000
 
 
@@ -56,7 +58,7 @@ def _entry(item: dict[str, Any]) -> JsonEntry:
     names = [_str(a.get("name")) for a in authors if isinstance(a, dict)]
     guid = item.get("id")
     return JsonEntry(
-        guid=str(guid) if isinstance(guid, (str, int)) and str(guid).strip() else None,
+        guid=safe_text(str(guid)).strip() or None if isinstance(guid, (str, int)) else None,
         link=_str(item.get("url")) or _str(item.get("external_url")),
         title=_str(item.get("title")) or "",
         html=_str(item.get("content_html")),
@@ -69,7 +71,7 @@ def _entry(item: dict[str, Any]) -> JsonEntry:
 
 
 def _str(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return safe_text(value).strip() or None if isinstance(value, str) else None
 
 
 def _date(value: object) -> datetime | None:
