@@ -94,6 +94,9 @@ def test_json_feed():
     (b"[" * 100_000 + b"]" * 100_000, "application/feed+json", "JSON"),
     (b"   ", RSS, "empty document"),
     (b"<rss version='2.0'><channel><title>x</tit", RSS, "unreadable feed"),
+    (b'<?xml version="1.0" encoding="ut\xc1f-8"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+     RSS, "unreadable feed"),  # found by fuzzing: feedparser decodes the encoding name and fails
+    (b"<!DOCTYPE html>", "text/html", "not a feed"),  # found by fuzzing: nothing left once the DOCTYPE goes
 ])
 def test_documents_without_items_are_refused_with_a_reason(body, content_type, reason):
     with pytest.raises(FeedError) as caught:

@@ -40,6 +40,7 @@ def test_export_round_trips_and_escapes():
     (b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]><opml><body/></opml>', "entities"),
     (b"<opml><body><outline></body>", "not well-formed"),
     (b"<rss><channel/></rss>", "not an OPML document"),
+    (b'<?xml version="1.0" encoding="IAO-8859-1"?><opml><body/></opml>', "unreadable OPML"),
     (b'<opml version="2.0"><head/><body><outline text="folder"/></body></opml>', "lists no feeds"),
 ])
 def test_bad_opml_is_refused_in_one_line(data, reason):

@@ -77,19 +77,22 @@ def _from_xml(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
     response_headers = {"content-type": headers.get("content-type", "application/xml"), "content-location": base}
     # No sanitising or link resolving inside feedparser: html_to_text keeps only text (scripts and styles
     # dropped) and links inside content are not kept, while those two passes halve feedparser's speed.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers,
-                              resolve_relative_uris=False, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers,
+                                  resolve_relative_uris=False, sanitize_html=False)
+    except Exception as exc:  # feedparser has its own bugs on hostile bytes (an undecodable encoding name...)
+        raise FeedError(f"unreadable feed (the feed parser failed: {type(exc).__name__})") from None
     problem = _one_line(parsed.get("bozo_exception")) if parsed.get("bozo") else None
-    entries = parsed.entries[:MAX_ITEMS]
-    if not entries and (problem or not parsed.version):
-        if not parsed.version:
+    entries = (parsed.get("entries") or [])[:MAX_ITEMS]
+    if not entries and (problem or not parsed.get("version", "")):
+        if not parsed.get("version", ""):
             raise FeedError(f"not a feed (no RSS, Atom or JSON Feed found{': ' + problem if problem else ''})")
         raise FeedError(f"unreadable feed: {problem}")
     items = tuple(_from_entry(entry, base) for entry in entries)
     warnings = [w for w in (problem, "entity declarations ignored" if had_entities else None) if w]
-    feed = parsed.feed
+    feed = parsed.get("feed") or {}
     return ParsedFeed(
-        kind=parsed.version or "xml",
+        kind=parsed.get("version", "") or "xml",
         title=_text_of(feed.get("title", ""), feed.get("title_detail")) or urlsplit(url).netloc,
         home_page=_web_link(feed.get("link"), base),
         items=items,
@@ -109,7 +112,7 @@ def _from_entry(entry: Any, base: str) -> FeedItem:
 
 def _body_of(entry: Any) -> tuple[str, bool]:
     """(plain text, whether it came from full content rather than a summary)."""
-    contents = [c for c in entry.get("content", []) if c.get("value")]
+    contents = [c for c in entry.get("content") or [] if c.get("value")]
     if contents:
         best = max(contents, key=lambda c: (c.get("type") in _HTML_TYPES, len(c["value"])))
         return _text_of(best["value"], best), True
@@ -117,7 +120,8 @@ def _body_of(entry: Any) -> tuple[str, bool]:
     return _text_of(summary, entry.get("summary_detail")), False
 
 
-def _text_of(value: str, detail: Any) -> str:
+def _text_of(value: str | None, detail: Any) -> str:
+    value = value or ""
     kind = (detail or {}).get("type", "text/html")
     if kind in _HTML_TYPES or "<" in value:
         return html_to_text(value)

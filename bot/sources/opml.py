@@ -42,6 +42,8 @@ def parse_opml(data: bytes) -> OpmlImport:
         raise OpmlError("OPML declares XML entities or external references; refused") from None
     except ET.ParseError as exc:
         raise OpmlError(f"not well-formed XML ({exc})") from None
+    except (LookupError, ValueError) as exc:  # an unknown encoding name in the prolog, and the like
+        raise OpmlError(f"unreadable OPML ({exc})") from None
     if root.tag != "opml" or root.find("body") is None:
         raise OpmlError("not an OPML document (no <opml> with a <body>)")
     feeds: list[OpmlFeed] = []
