@@ -136,3 +136,21 @@ async def test_an_unexpected_failure_is_one_feeds_problem(site):
     reports = await poll_many(feeds, store, fetcher, now=NOW, rng=random.Random(1))
     assert reports[0].error == "internal error: RuntimeError" and reports[1].error is None
     assert len(reports[1].added) == 2
+
+
+async def test_an_article_page_followed_on_its_own_announces_its_corrections(site):
+    server, fetcher = site
+    store = MemoryFeedStore()
+    page = FeedRow(5, server.url(ARTICLE), "News Example", 15, True, FeedSchedule(NOW), kind="page")
+    first = await poll(store, fetcher, page)
+    (briefing,) = store.briefings.values()
+    assert len(first.added) == 1 and store.alerts == []
+    assert briefing.source == "https://news.example/world/2024/08/kursk-incursion"
+    assert briefing.title.startswith("Ukrainian forces push") and briefing.published == "2024-08-13 00:00 UTC"
+    assert (await poll(store, fetcher, page)).not_modified
+    server.replace(ARTICLE, "28 villages", "35 villages")
+    await poll(store, fetcher, page)
+    assert store.alerts == ["changed: 28 villages → 35 villages"]
+    server.set(ARTICLE, "<html><body><p>Gone.</p></body></html>", "text/html")
+    report = await poll(store, fetcher, page)
+    assert report.error == "the page has no article text (any more)"

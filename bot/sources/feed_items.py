@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -20,6 +20,9 @@ from bot.sources.html_text import html_to_text, safe_text
 from bot.sources.identity import content_hash, item_key
 from bot.sources.json_feed import JsonEntry, JsonFeedError, looks_like_json, parse_json_feed
 from bot.sources.xml_guard import strip_doctype
+
+if TYPE_CHECKING:
+    from bot.sources.articles import Article  # trafilatura stays out of processes that only read feeds
 
 MAX_ITEMS = 10_000
 FULL_ARTICLE_CHARS = 500  # feed content at least this long, in 3+ paragraphs, is the article itself
@@ -153,6 +156,23 @@ def _from_json_entry(entry: JsonEntry, url: str) -> FeedItem:
         text, full = entry.summary or "", False
     return _item(entry.guid, _web_link(entry.link, url), " ".join(entry.title.split()), entry.published,
                  entry.updated, entry.author, text.strip(), full)
+
+
+def item_from_article(article: Article, url: str) -> FeedItem:
+    """An article page followed on its own, as the one item of its source (its text is the whole article)."""
+    published = _iso_date(article.published)
+    return _item(None, article.canonical_url or url, article.title or "", published, None, article.author,
+                 article.text, True)
+
+
+def _iso_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
 def _item(guid: str | None, link: str | None, title: str, published: datetime | None, updated: datetime | None,

@@ -18,13 +18,14 @@ from typing import Protocol
 from bot.sources.articles import Article
 from bot.sources.briefing_text import Stamp, item_briefing_text, new_stamp
 from bot.sources.feed_fetch import SourceError, fetch_feed, fetch_page
-from bot.sources.feed_items import FeedItem
+from bot.sources.feed_items import FeedItem, item_from_article
 from bot.sources.fetcher import Fetcher, FetchError
 from bot.sources.item_plan import KnownItem, plan_item
 from bot.sources.polling import FeedSchedule, after_failure, after_success
 from bot.sources.workers import DocumentWorkers
 
 log = logging.getLogger(__name__)
+PAGE = "page"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class FeedRow:
     etag: str | None = None
     last_modified: str | None = None
     baseline_done: bool = False  # False until the first successful fetch has been stored
+    kind: str = "feed"  # or "page": one article page followed for corrections
 
 
 class FeedStore(Protocol):
@@ -77,7 +79,14 @@ async def poll_feed(feed: FeedRow, store: FeedStore, fetcher: Fetcher, *, now: d
                     workers: DocumentWorkers | None = None) -> PollReport:
     report = PollReport(feed.id)
     try:
-        got = await fetch_feed(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, workers=workers)
+        if feed.kind == PAGE:
+            url, title, items, etag, modified = await _read_page(feed, fetcher, workers)
+        else:
+            got = await fetch_feed(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified,
+                                   workers=workers)
+            url, etag, modified = got.url, got.etag, got.last_modified
+            title = got.feed.title if got.feed else None
+            items = got.feed.items if got.feed else None
     except (FetchError, SourceError) as exc:
         status = exc.status if isinstance(exc, FetchError) else None
         retry = exc.retry_after if isinstance(exc, FetchError) else None
@@ -86,14 +95,23 @@ async def poll_feed(feed: FeedRow, store: FeedStore, fetcher: Fetcher, *, now: d
         await store.record_fetch(feed, schedule, url=feed.url, title=None, etag=feed.etag,
                                  last_modified=feed.last_modified, error=report.error, at=now)
         return report
-    report.not_modified = got.feed is None
-    if got.feed is not None:
-        for item in got.feed.items:
-            await _one_item(feed, item, got.feed.title or feed.name, store, fetcher, workers, report)
-    await store.record_fetch(feed, after_success(now, feed.minutes, rng), url=got.url,
-                             title=got.feed.title if got.feed else None, etag=got.etag,
-                             last_modified=got.last_modified, error=None, at=now)
+    report.not_modified = items is None
+    for item in items or ():
+        await _one_item(feed, item, title or feed.name, store, fetcher, workers, report)
+    await store.record_fetch(feed, after_success(now, feed.minutes, rng), url=url, title=title, etag=etag,
+                             last_modified=modified, error=None, at=now)
     return report
+
+
+async def _read_page(feed: FeedRow, fetcher: Fetcher, workers: DocumentWorkers | None
+                     ) -> tuple[str, str | None, tuple[FeedItem, ...] | None, str | None, str | None]:
+    """A single article page followed as a source: one item, the page itself."""
+    page = await fetch_page(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, workers=workers)
+    if page.not_modified:
+        return page.url, None, None, page.etag, page.last_modified
+    if page.article is None:
+        raise SourceError("the page has no article text (any more)")
+    return page.url, feed.name, (item_from_article(page.article, feed.url),), page.etag, page.last_modified
 
 
 async def poll_many(feeds: Iterable[FeedRow], store: FeedStore, fetcher: Fetcher, *, now: datetime,
