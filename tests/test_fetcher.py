@@ -223,6 +223,7 @@ async def test_resolver_keeps_only_public_answers():
     ("169.254.1.1", False), ("100.64.0.1", False), ("224.0.0.1", False), ("240.0.0.1", False), ("0.0.0.0", False),
     ("255.255.255.255", False), ("::1", False), ("::", False), ("fe80::1", False), ("fc00::1", False),
     ("ff02::1", False), ("::ffff:10.0.0.1", False), ("2001:db8::1", False), ("2a00:1450:4001::1", True),
+    ("64:ff9b::10.0.0.1", False), ("64:ff9b::8.8.8.8", True), ("2002:0a00:0001::1", False), ("2002:0808:0808::1", True),
 ])
 def test_address_rules(address, public):
     assert AddressPolicy().permits(address) is public

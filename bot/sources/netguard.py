@@ -12,6 +12,7 @@ from aiohttp.resolver import DefaultResolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class ForbiddenAddressError(OSError):
@@ -35,14 +36,28 @@ class AddressPolicy:
             return True
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if isinstance(ip, ipaddress.IPv6Address) and ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # DNS64 answers for IPv4-only sites
         if any(ip in net for net in self.allowed if net.version == ip.version):
             return True
-        return is_public(ip)
+        return is_public(ip) and all(is_public(inner) for inner in embedded_ipv4(ip))
 
 
 def is_public(ip: IPAddress) -> bool:
     """Globally routable unicast: not loopback, private, link-local, multicast, reserved or unspecified."""
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified or ip.is_link_local)
+
+
+def embedded_ipv4(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to through 6to4 or Teredo (2002:0a00:0001:: reaches 10.0.0.1)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    inner: list[ipaddress.IPv4Address] = []
+    if ip.sixtofour is not None:
+        inner.append(ip.sixtofour)
+    if ip.teredo is not None:
+        inner.extend(ip.teredo)
+    return inner
 
 
 def literal_ip(host: str) -> IPAddress | None:
