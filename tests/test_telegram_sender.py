@@ -10,8 +10,8 @@ import pytest
 from telegram import Bot
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.frontends.on_telegram.sender import CACHED_REPLIES, TelegramSender
 from bot.reply import message
-from bot.frontends.on_telegram.sender import TelegramSender
 from bot.frontends.on_telegram.transport import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -118,3 +118,10 @@ async def test_transport_takes_the_libraries_default_marker_as_its_own_timeouts(
             await request.do_request(url, "POST", read_timeout="soon")
     finally:
         await request.shutdown()
+
+
+async def test_each_new_reply_is_sent_as_itself(bot: Bot, fake: FakeTelegram) -> None:
+    sender = TelegramSender(bot)
+    for i in range(CACHED_REPLIES + 10):  # more replies than the cache holds: entries are replaced
+        assert (await sender.send(USER, 0, message(f"reply number {i}"))).status == "sent"
+    assert [s["text"] for s in fake.sent] == [f"reply number {i}" for i in range(CACHED_REPLIES + 10)]

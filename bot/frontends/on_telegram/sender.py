@@ -90,7 +90,8 @@ class TelegramSender:
             answer = read_error(status, raw)
             reason = answer.description.lower()
             if status == 400 and _CANNOT_PARSE in reason and text is html:
-                log.warning("Telegram rejected the HTML for chat %s (%s); sending plain text", chat_id, answer.description)
+                log.warning("Telegram rejected the HTML for chat %s (%s); sending plain text",
+                            chat_id, answer.description)
                 text = plain
                 continue
             if status == 400 and thread_id is not None and any(m in reason for m in _THREAD_GONE):
