@@ -91,6 +91,8 @@ class Core:
             if self.on_reload is not None:
                 self.on_reload("error")
             raise
+        finally:
+            self.library.invalidate()
         await self.state.set("last_refresh_at", repr(self.clock()))
         log.info("content reloaded: %s", report.summary_line())
         if self.on_reload is not None:

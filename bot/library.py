@@ -1,14 +1,17 @@
-"""The served briefings, cached in memory and refreshed when the database changes.
+"""The served briefings, cached in memory and refreshed when the briefings change.
 
-Commands read from here, so the hot path parses nothing and runs one cheap
-`PRAGMA data_version` query; a reload committed by this or another process is picked up
-on the next read.
+Commands read from here, so the hot path parses nothing and, most of the time, asks the
+database nothing: a reload in this process marks the cache stale (`invalidate`), and a
+change made by another process (`python -m bot reload`, another bot process) is noticed by
+the database's cheap change counter, read at most once per `recheck` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 from bot.briefing.model import Briefing
 from storage import BriefingRepository, SearchHit
@@ -22,14 +25,25 @@ class Entry:
     source_path: str | None
 
 
+RECHECK_SECONDS = 1.0
+
+
 class Library:
-    def __init__(self, repo: BriefingRepository):
+    def __init__(self, repo: BriefingRepository, *, recheck: float = RECHECK_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
         self.repo = repo
+        self.recheck = recheck
+        self.clock = clock
         self._entries: list[Entry] = []
         self._by_id: dict[str, Entry] = {}
         self._seen_version: int | None = None
         self._fingerprint: tuple[int, int] | None = None
+        self._checked_at: float | None = None  # None: stale, look at the database on the next read
         self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """The briefings changed (a reload here, or a notification from another process)."""
+        self._checked_at = None
 
     async def entries(self) -> list[Entry]:
         """Every briefing, newest first."""
@@ -61,6 +75,10 @@ class Library:
                 for h in hits]
 
     async def _refresh_if_stale(self) -> None:
+        now = self.clock()
+        if self._checked_at is not None and now - self._checked_at < self.recheck:
+            return
+        self._checked_at = now
         # data_version moves with every commit (the outbox commits constantly during a
         # fan-out); the fingerprint moves only when briefings change, and only new versions
         # are read and decoded.

@@ -202,10 +202,13 @@ async def test_reload_from_another_process_is_noticed(router, core, content_dir,
 
     from tests.conftest import ROOT
 
+    clock = [0.0]
+    core.library.clock = lambda: clock[0]
     await ask(router, USER, "/briefings")  # the library is cached now
     (content_dir / "quake.txt").write_text("Quake Hits Region\n\nA quake struck at dawn.\n", encoding="utf-8")
     env = {**os.environ, "BOT_DB_PATH": str(settings.db_path), "BOT_CONTENT_DIR": str(content_dir)}
     subprocess.run([sys.executable, "-m", "bot", "reload"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
+    clock[0] += core.library.recheck  # the database's change counter is read once per recheck interval
     _, text = await ask(router, USER, "/briefings")
     assert "Quake Hits Region" in text
 

@@ -104,6 +104,12 @@ class DeliveryWorker:
             return 0
         limits = {p: asyncio.Semaphore(max(1, self.concurrency.get(p, 16))) for p in self.senders}
         running: set[asyncio.Task[None]] = set()
+        finished = asyncio.Event()  # set by each send as it ends: waking costs O(1), not a walk of every task
+
+        def done(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            finished.set()
+
         total = 0
         renew_at = time.monotonic() + self.lease_seconds / 3
         try:
@@ -113,15 +119,16 @@ class DeliveryWorker:
                 for d in batch:
                     task = asyncio.create_task(self._send_one(d, limits[d.platform]))
                     running.add(task)
-                    task.add_done_callback(running.discard)
+                    task.add_done_callback(done)
                 total += len(batch)
                 if not running:
                     break
                 # Claim more once half the claimed rows are done (or sooner if nothing was due).
-                while running and len(running) > self.batch_size // 2:
-                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                if not batch and running:
-                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                while running and (len(running) > self.batch_size // 2 or not batch):
+                    finished.clear()
+                    await finished.wait()
+                    if not batch:
+                        break
                 if time.monotonic() > renew_at:
                     renew_at = time.monotonic() + self.lease_seconds / 3
                     if not await self._hold_lease():
