@@ -29,7 +29,12 @@ def _fail(message: str, code: int = 1) -> int:
 async def _with_core(settings: Settings, work: Callable[[Core], Awaitable[int]], *, load: bool = True) -> int:
     from bot.core import Core
 
-    core = await Core.open(settings)
+    from storage import DatabaseUnavailable
+
+    try:
+        core = await Core.open(settings)
+    except DatabaseUnavailable as exc:
+        return _fail(str(exc))
     try:
         if load:
             await core.load_if_empty()
@@ -183,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     from bot.logs import setup_logging
 
+    from storage.url import password_of
+
     secrets = [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret,
-               settings.dashboard_token]
+               settings.dashboard_token, password_of(settings.database_url) or ""]
     console = args.action == "console" or (args.action == "run" and not settings.telegram_token
                                            and not settings.discord_token and sys.stdin.isatty())
     if args.verbose:

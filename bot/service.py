@@ -20,6 +20,7 @@ from bot.operations import Connected, CoreOperations
 from bot.settings import Settings
 from bot.web.metrics import Metrics
 from bot.web.server import ListenError, WebServer, build_app, parse_listen
+from storage import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,11 @@ async def run_service(settings: Settings) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    core = await Core.open(settings)
+    try:
+        core = await Core.open(settings)
+    except DatabaseUnavailable as exc:
+        log.error("%s", exc)
+        return 1
     web: WebServer | None = None
     try:
         metrics = Metrics()

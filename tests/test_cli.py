@@ -163,3 +163,16 @@ def test_ctrl_c_ends_the_console_at_once(tmp_path):
         if proc.poll() is None:
             proc.kill()
         os.close(leader)
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe is closed
+    url = f"postgresql://bot:s3cret-pass@127.0.0.1:{port}/news"
+    result = run(tmp_path, "ask", "/summary", env={"BOT_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "s3cret-pass" not in result.stderr + result.stdout and f"127.0.0.1:{port}" in result.stderr

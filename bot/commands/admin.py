@@ -57,6 +57,7 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
         [bold("Last content refresh: "), _ago(now, await _stamp(core, "last_refresh_at"))],
         [bold("Up since: "), _ago(now, core.started_at)],
         [bold("HTTP: "), f"http://{core.http_address}/healthz" if core.http_address else "off"],
+        [bold("Database: "), core.database_name],
     ]
     if stalled:
         rows.append([bold("Warning: "), f"delivery looks stuck ({stalled})"])
