@@ -31,10 +31,13 @@ _VAGUE = (
     r"(?:(?:tens|hundreds|thousands|millions|dozens|scores)(?:\s+(?:of\s+)?(?:thousands|millions))?"
     r"|(?:several|a\s+few|many)\s+(?:dozen|hundred|thousand|million|billion)s?)"
 )
+_SCALE_AFTER = r"(?:(?P<sep>[\s-]?)(?P<scale>(?i:thousand|million|billion|trillion)|mln|mn|bn|tn|[kmbMBK])(?![\w]))?"
 _CORE = re.compile(
     rf"(?P<cur>{_CUR})?(?:(?P<num>{_NUM})|(?i:\b(?P<vague>{_VAGUE})\b)|(?i:\b(?P<words>{WORD_NUMBER})\b))"
-    r"(?:(?P<sep>[\s-]?)(?P<scale>(?i:thousand|million|billion|trillion)|mln|mn|bn|tn|[kmbMBK])(?![\w]))?"
+    + _SCALE_AFTER
 )
+# The same for sentences with no number words: far fewer places to try.
+_CORE_DIGITS = re.compile(rf"(?P<cur>{_CUR})?(?P<num>{_NUM})(?P<vague>(?!))?(?P<words>(?!))?" + _SCALE_AFTER)
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[\s-]?)(?P<unit>%|(?i:per\s*cent|percent|pct)|"
     + rf"(?i:{alternation([*CURRENCY_WORDS, *UNITS, *TIME_UNITS, 'cents'])})"
@@ -75,8 +78,11 @@ _NOT_FIGURES = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}\b"
     r"|\b\d{1,2}(?::\d{2}){1,2}\s*(?:[ap]\.?m\b\.?|[AP]M\b)?|\b\d{1,2}\s*(?:[ap]\.m\.|[ap]m\b|[AP]M\b)"
     r"|\b\d+(?:st|nd|rd|th)\b|'?\b\d{2,4}'?s\b|(?<![\w$€£])[A-Za-z]+-?\d[\w-]*"
-    r"|\b\d+/\d+\b|https?://\S+|www\.\S+|\b[\w.-]+@[\w.-]+"
+    r"|\b\d+/\d+\b"
 )
+_LINKS = re.compile(r"https?://\S+|www\.\S+|(?<![\w.-])[\w.-]{1,64}@[\w.-]+")
+_DIGITS = re.compile(r"\d+")
+_NEAR_DIGITS = 40  # characters either side of a digit run that a not-a-figure span can reach
 _NOT_FIGURE_WORDS = re.compile(r"(?i:\bone\s+(?:of|another|more)\b)")
 _HAS_DIGIT = re.compile(r"\d")
 _NAME_PREFIX = re.compile(
@@ -253,13 +259,13 @@ def _date_hits(s: str) -> list[_Hit]:
     return hits
 
 
-def _age_hits(s: str) -> list[_Hit]:
+def _age_hits(s: str, has_digit: bool, has_age_word: bool) -> list[_Hit]:
     hits = []
-    for m in _AGED.finditer(s):
+    for m in _AGED.finditer(s) if has_age_word else ():
         value = _value_of(m.group("n"))
         if value is not None:
             hits.append(_Hit(m.start("n"), m.end("n"), value, "year", "age"))
-    for m in _NAME_AGE.finditer(s):
+    for m in _NAME_AGE.finditer(s) if has_digit else ():
         value = float(m.group("n"))
         if 0 < value < 120:
             hits.append(_Hit(m.start("n"), m.end("n"), value, "year", "age"))
@@ -412,16 +418,53 @@ def _fraction_hits(s: str) -> list[_Hit]:
     return hits
 
 
+_NUMBER_WORDS = frozenset(
+    [*SMALL, *_FRACTION_WORDS, "dozen", "dozens", "hundred", "hundreds", "thousand", "thousands",
+     "million", "millions", "billion", "billions", "trillion", "tens", "scores"]
+)  # fmt: skip
+_LETTERS = re.compile(r"[a-z]+")
+
+
+_AGE_WORDS = frozenset(("aged", "age", "ages"))
+
+
+def _not_figure_spans(s: str) -> list[tuple[int, int]]:
+    """Dates without a year, clock times, ordinals, codes, links: read only near the digits."""
+    spans: list[tuple[int, int]] = []
+    lo = hi = -1
+    for m in _DIGITS.finditer(s):
+        start, end = max(0, m.start() - _NEAR_DIGITS), min(len(s), m.end() + _NEAR_DIGITS)
+        if start > hi:
+            if hi > lo:
+                spans += [(x.start(), x.end()) for x in _NOT_FIGURES.finditer(s, lo, hi)]
+            lo = start
+        hi = end
+    if hi > lo:
+        spans += [(x.start(), x.end()) for x in _NOT_FIGURES.finditer(s, lo, hi)]
+    if "://" in s or "www." in s or "@" in s:
+        spans += [(x.start(), x.end()) for x in _LINKS.finditer(s)]
+    return spans
+
+
 def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     """Every figure in one sentence (or headline, or key point), in reading order."""
     s = sentence
     has_digit = _HAS_DIGIT.search(s) is not None
+    # A cheap first look at the words decides which of the costlier patterns run at all.
+    words = frozenset(_LETTERS.findall(s.lower()))
+    if not has_digit and _NUMBER_WORDS.isdisjoint(words):
+        return []
     # Dates first, then ages and race times that do not overlap them: both lists come out in
     # order, so the spans they take are built once and only read afterwards.
     early = _date_hits(s) if has_digit else []
     dates = _Spans([(h.start, h.end) for h in early])
     extra = _Spans()
-    for hit in sorted([*_age_hits(s), *_clock_durations(s), *_fraction_hits(s)], key=lambda h: h.start):
+    candidates = _age_hits(s, has_digit, not _AGE_WORDS.isdisjoint(words))
+    if has_digit:
+        candidates += _clock_durations(s)
+    if not _FRACTION_WORDS.keys().isdisjoint(words):
+        candidates += _fraction_hits(s)
+    for hit in sorted(candidates, key=lambda h: h.start):
         if not dates.overlaps(hit.start, hit.end) and not extra.overlaps(hit.start, hit.end):
             early.append(hit)
             extra.add(hit.start, hit.end)
@@ -432,12 +475,13 @@ def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     def taken(start: int, end: int) -> bool:
         return taken_early.overlaps(start, end) or taken_late.overlaps(start, end)
 
-    spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)]
+    spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)] if "one" in words else []
     if has_digit:
-        spans += [(m.start(), m.end()) for m in _NOT_FIGURES.finditer(s)]
+        spans += _not_figure_spans(s)
     blocked = _Spans(spans)
     hits = list(early)
-    for m in _CORE.finditer(s):
+    core = _CORE_DIGITS if _NUMBER_WORDS.isdisjoint(words) else _CORE
+    for m in core.finditer(s):
         if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):

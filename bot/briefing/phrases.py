@@ -152,7 +152,8 @@ def _strip_approx(text: str) -> str:
 
 def _before_phrase(s: str, start: int, kind: str) -> list[str]:
     text = _strip_approx(s[max(0, start - _LOOKBACK) : start])
-    noun_of = _NOUN_OF.search(text)
+    tail = text.rstrip()
+    noun_of = _NOUN_OF.search(text, max(0, len(text) - 120)) if tail.endswith(" of") else None
     if noun_of:  # "a depth of 18 km", "quarterly revenue of $15.8 billion"
         words: list[str] = []
         for word in reversed(noun_of.group(1).split()):

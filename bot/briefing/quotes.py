@@ -22,10 +22,12 @@ _VERBS = (
     r"highlighted|saying|adding|telling|warning|noting|declaring|calling|describing|insisting)"
 )
 _VERB = re.compile(rf"\b{_VERBS}\b")
-# Words for names: any letter starts one ("Ólafur", "Şahin"); runs are assembled in code
-# (see name_spans) so that no pattern repeats a repeated group.
-_WORD_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*")
 _NAME_JOINERS = frozenset("of de da van von der al bin la le du dos el".split())
+_UPPER = "".join(c for c in map(chr, range(0x10000)) if c.isupper() and c.isalpha())
+# A capitalised word in any script, or a joiner; the run logic lives in name_spans.
+_NAME_PIECE = re.compile(
+    rf"(?<![\w'’.-])(?:[{re.escape(_UPPER)}][\w'’.-]*|(?:{'|'.join(sorted(_NAME_JOINERS))})\b)"
+)
 _TITLES = frozenset(
     """president prime minister chancellor governor gov senator sen rep representative secretary
     general gen dr mr mrs ms mx prof professor chief executive ceo cfo coo spokesman spokeswoman
@@ -121,42 +123,39 @@ def find_quotes(p: str) -> list[_Span]:
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:
-    """Runs of capitalised words ("Ólafur Ragnar Grímsson", "Bank of England") as (start, end)."""
+    """Runs of capitalised words ("Ólafur Ragnar Grímsson", "Bank of England") as (start, end).
+
+    Only capitalised words and joiners are visited; two of them belong to one run when only
+    a few spaces separate them.
+    """
     spans: list[tuple[int, int]] = []
     start = end = -1
-    pending_joiner = False
-    for m in _WORD_TOKEN.finditer(text):
+    joiner_end = -1  # end of a joiner waiting for a capitalised word after it
+    for m in _NAME_PIECE.finditer(text):
         word = m.group(0)
-        adjacent = start >= 0 and text[end : m.start()].isspace() and m.start() - end <= 3
-        if word[0].isupper():
-            if adjacent:
-                end = m.end()
-            else:
-                if start >= 0:
-                    spans.append((start, end))
-                start, end = m.start(), m.end()
-            pending_joiner = False
-        elif adjacent and word in _NAME_JOINERS and not pending_joiner:
-            pending_joiner = True
-            joiner_end = m.end()
-            nxt = text[joiner_end : joiner_end + 2]
-            if nxt[:1].isspace() and nxt[1:2].isupper():
-                end = joiner_end
-            else:
+        is_joiner = word in _NAME_JOINERS
+        after = joiner_end if joiner_end >= 0 else end
+        adjacent = start >= 0 and 0 < m.start() - after <= 3 and text[after : m.start()].isspace()
+        if is_joiner:
+            if adjacent and joiner_end < 0:
+                joiner_end = m.end()
+                continue
+            if start >= 0:
                 spans.append((start, end))
-                start = end = -1
+            start = end = joiner_end = -1
+            continue
+        if adjacent:
+            end = m.end()
         else:
             if start >= 0:
                 spans.append((start, end))
-            start = end = -1
-            pending_joiner = False
+            start, end = m.start(), m.end()
+        joiner_end = -1
     if start >= 0:
         spans.append((start, end))
     out = []
     for a, b in spans:
         last = text[a:b].split()[-1]
-        if last in _NAME_JOINERS:
-            continue
         if last.endswith(".") and len(last) > 2 and "." not in last[:-1]:
             b -= 1  # "in Zürich." ends a sentence; "K." and "U.S." keep their stops
         out.append((a, b))
