@@ -67,3 +67,43 @@ def test_size_limit() -> None:
     assert size_problem(11, limit=10) is not None
     with pytest.raises(BriefingError, match="too large"):
         parse_briefing(b"Title\n\n" + b"x" * 100, "x.txt", max_bytes=50)
+
+
+def _variable_repeats(items: object, inside: bool) -> list[str]:
+    """Repeats of variable length found inside another repeat, in a parsed pattern."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    found: list[str] = []
+    for op, arg in items:  # type: ignore[union-attr]
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, sub = arg
+            if inside and low != high:
+                found.append(f"{op} {low}..{high}")
+            found += _variable_repeats(sub, inside or high > 1)
+        elif op is c.SUBPATTERN:
+            found += _variable_repeats(arg[-1], inside)
+        elif op is c.BRANCH:
+            for branch in arg[1]:
+                found += _variable_repeats(branch, inside)
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            found += _variable_repeats(arg[1], inside)
+        elif op is c.ATOMIC_GROUP:
+            found += _variable_repeats(arg, inside)
+    return found
+
+
+def test_no_pattern_repeats_a_repeat() -> None:
+    """Nested quantifiers are how a pattern goes exponential or polynomial on hostile text."""
+    import importlib
+    import re
+    from re import _parser  # type: ignore[attr-defined]
+
+    offenders = {}
+    for name in ("figures", "layout", "numbers", "phrases", "quotes", "text", "frontmatter", "parser"):
+        module = importlib.import_module(f"bot.briefing.{name}")
+        for attr, value in vars(module).items():
+            if isinstance(value, re.Pattern):
+                nested = _variable_repeats(_parser.parse(value.pattern, value.flags), False)
+                if nested:
+                    offenders[f"{name}.{attr}"] = nested
+    assert offenders == {}

@@ -25,7 +25,7 @@ from bot.briefing.numbers import (
 from bot.briefing.phrases import describe, noun_after
 from bot.briefing.text import excerpt
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = r"\d{1,3}(?:,\d\d\d)+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CUR = r"(?:US\$|CA?\$|AU?\$|HK\$|NZ\$|R\$|[$€£¥₹₽₴₩₺₦]|(?:USD|EUR|GBP|JPY|CHF|CNY)\s?)"
 _VAGUE = (
     r"(?:(?:tens|hundreds|thousands|millions|dozens|scores)(?:\s+(?:of\s+)?(?:thousands|millions))?"
@@ -76,7 +76,7 @@ _DATE = re.compile(
 _NOT_FIGURES = re.compile(
     rf"\b{_MON}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}\b"
-    r"|\b\d{1,2}(?::\d{2}){1,2}\s*(?:[ap]\.?m\b\.?|[AP]M\b)?|\b\d{1,2}\s*(?:[ap]\.m\.|[ap]m\b|[AP]M\b)"
+    r"|\b\d{1,2}(?::\d\d){1,2}\s*(?:[ap]\.?m\b\.?|[AP]M\b)?|\b\d{1,2}\s*(?:[ap]\.m\.|[ap]m\b|[AP]M\b)"
     r"|\b\d+(?:st|nd|rd|th)\b|'?\b\d{2,4}'?s\b|(?<![\w$€£])[A-Za-z]+-?\d[\w-]*"
     r"|\b\d+/\d+\b"
 )
@@ -527,7 +527,16 @@ _BETWEEN = re.compile(r"\b(?:between|from)\s+(?:\$|€|£)?$", re.I)
 _RANGE_AND = re.compile(r"\s+(?:and|to)\s+(?:\$|€|£)?")
 _SCORE_BEFORE = re.compile(r"\b(?:won|lost|beat|defeated|drew|score|scored|victory|win|loss|defeat)\s+$", re.I)
 _COUNT_JOIN = re.compile(r"\s+(?:against|versus|vs\.?|to|and|or|compared\s+with)\s+")
-_PART_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+\s+){0,2}")
+_PART_OF_OPEN = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|all\s+)?")
+
+
+def _part_of(gap: str) -> bool:
+    """ "37 of the 2,400 polling stations": "of", a determiner and at most two words between."""
+    m = _PART_OF_OPEN.match(gap)
+    if m is None or len(gap) > 80:
+        return False
+    rest = gap[m.end() :]
+    return len(rest.split()) <= 2 and (not rest or rest[-1].isspace())
 _RANGE_KINDS = frozenset(("quantity", "money", "percent", "duration", "count"))
 
 
@@ -578,7 +587,7 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
             continue
         if first.unit is None and second.unit is not None:
             first.bare = False
-            if _RANGE_JOIN.fullmatch(gap) or (second.kind == "count" and _PART_OF.fullmatch(gap)):
+            if _RANGE_JOIN.fullmatch(gap) or (second.kind == "count" and _part_of(gap)):
                 first.unit, first.kind = second.unit, second.kind
                 if first.value is not None and second.value is not None and second.kind == "money":
                     tail = s[second.start : second.end].lower()

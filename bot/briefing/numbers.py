@@ -20,14 +20,16 @@ SCALES = {
 VAGUE = {"dozens", "scores", "hundreds", "thousands", "millions", "billions", "tens"}
 
 _WORD = "|".join(sorted(SMALL, key=len, reverse=True))
-# "seventy-seven", "two hundred and fifty", "a dozen", "half a million"
+_JOIN = r"(?:[\s-]and[\s-]|[\s-])"  # one separator: the text has single spaces by now
+_NEXT = rf"(?:{_JOIN}(?:{_WORD}|dozen|hundred|thousand|million|billion|trillion))"
+# "seventy-seven", "two hundred and fifty", "a dozen", "half a million". The repeated group
+# holds no quantifier of its own, so a long run of number words is read once, in one pass.
 WORD_NUMBER = (
-    rf"(?:(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}|dozen|hundred|thousand|million|billion|trillion))*"
-    r"|(?:a|one)\s+(?:dozen|hundred|thousand|million|billion|trillion)"
-    r"(?:[\s-]+(?:and[\s-]+)?(?:" + _WORD + r"|hundred|thousand))*"
-    r"|half\s+a\s+(?:million|billion|trillion|dozen)|a\s+dozen|a\s+half)"
+    rf"(?:(?:{_WORD}){_NEXT}{{0,8}}"
+    rf"|(?:a|one)\s(?:dozen|hundred|thousand|million|billion|trillion){_NEXT}{{0,6}}"
+    r"|half\sa\s(?:million|billion|trillion|dozen)|a\sdozen|a\shalf)"
 )
-_NUMERAL = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?$")
+_NUMERAL = re.compile(r"^(\d{1,3}(?:,\d\d\d)+|\d+)?(\.\d+)?$")
 
 CURRENCY_SYMBOLS = {
     "us$": "USD", "$": "USD", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD",

@@ -38,7 +38,7 @@ _TRAILING_DROP = frozenset(
 )
 _VERB_END = re.compile(r"(?:ed|ing|ate|ise|ize|ain|ll|ill|ure)$")
 _AUX_PARTICIPLE = re.compile(
-    r"\s+(?:have|has|had|were|was|are|is|been|be|being)(?:\s+(?:been|now|already|reportedly))*"
+    r"\s+(?:have|has|had|were|was|are|is|been|be|being)(?:\s(?:been|now|already|reportedly)){0,3}"
     r"\s+([a-z]+(?:ed|en|wn|t))\b"
 )
 _TOKEN = re.compile(r"\s+([A-Za-z][A-Za-z'’-]*)")
@@ -46,9 +46,9 @@ _WORDS = re.compile(r"[A-Za-z][\w'’-]*(?:\.(?=\w))?[\w'’-]*")
 _APPROX_TAIL = re.compile(
     r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
     r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
-    r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|minus)\s*)+$"
+    r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|minus)\s*)$"
 )
-_NOUN_OF = re.compile(r"((?:[A-Za-z][\w'’-]*\s+){1,3})of\s*$")
+_WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
 _CLAUSE_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
 _MAX_WORDS = 8
 _LOOKBACK = 200  # characters before a figure that can describe it
@@ -146,17 +146,20 @@ def _after_phrase(s: str, end: int, *, starters_only: bool) -> tuple[list[str], 
 
 def _strip_approx(text: str) -> str:
     """The text without a trailing "up to", "more than", ... (only its end is searched)."""
-    m = _APPROX_TAIL.search(text, max(0, len(text) - 60))
-    return text[: m.start()] if m else text
+    for _ in range(3):  # "at least about": a few modifiers, stripped one at a time
+        m = _APPROX_TAIL.search(text, max(0, len(text) - 40))
+        if m is None:
+            break
+        text = text[: m.start()]
+    return text
 
 
 def _before_phrase(s: str, start: int, kind: str) -> list[str]:
     text = _strip_approx(s[max(0, start - _LOOKBACK) : start])
-    tail = text.rstrip()
-    noun_of = _NOUN_OF.search(text, max(0, len(text) - 120)) if tail.endswith(" of") else None
-    if noun_of:  # "a depth of 18 km", "quarterly revenue of $15.8 billion"
+    tail = text[-120:].split()
+    if len(tail) >= 2 and tail[-1] == "of":  # "a depth of 18 km", "quarterly revenue of $15.8 billion"
         words: list[str] = []
-        for word in reversed(noun_of.group(1).split()):
+        for word in reversed([w for w in tail[-4:-1] if _WORD_ONLY.fullmatch(w)]):
             if word.lower() in STOP or _VERB_END.search(word.lower()) and words:
                 break
             words.insert(0, word)
