@@ -165,3 +165,19 @@ def test_same_number_with_two_meanings_is_two_figures() -> None:
     )
     b = parse_briefing(raw, "m.txt")
     assert [f.about for f in b.figures if f.value == 3] == ["index rose on Monday", "Bond yields also fell"]
+
+
+def test_initialisms_between_number_and_noun() -> None:
+    found = extract_figures("The blast killed 13 U.S. troops and injured at least 18 U.K. aid workers.")
+    assert [(f.text, f.value, f.unit) for f in found] == [
+        ("13 U.S. troops", 13, "troops"), ("18 U.K. aid workers", 18, "workers"),
+    ]  # fmt: skip
+
+
+def test_one_key_point_with_the_same_amount_twice() -> None:
+    raw = (
+        "Blasts in the Capital\n\nTwo blasts hit the capital on Thursday.\n\n"
+        "- The blasts killed dozens of civilians and injured dozens of civilians near the gate.\n"
+    )
+    b = parse_briefing(raw, "b.txt")
+    assert [f.about for f in b.figures if f.text == "dozens of civilians"] == ["killed civilians", "injured civilians"]

@@ -130,6 +130,7 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
     by_value: dict[object, list[int]] = {}
     for i, fig in enumerate(lead):
         by_value.setdefault(fig.iso if fig.kind == "date" else fig.value, []).append(i)
+    from_body: list[bool] = []  # per entry of out: first seen in the body
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
             value_key = fig.iso if fig.kind == "date" else fig.value
@@ -143,12 +144,15 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
                 continue
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
             for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
-                if _same(out[i], fig, loose=False, body_pair=is_body):
+                # a key point restates the body; within the body or the key points, a repeated
+                # number may measure something else
+                if _same(out[i], fig, loose=False, body_pair=is_body or not from_body[i]):
                     out[i] = _merge(out[i], fig)
                     break
             else:
                 buckets.setdefault(key, []).append(len(out))
                 out.append(fig)
+                from_body.append(is_body)
     return lead + out
 
 

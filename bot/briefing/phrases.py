@@ -42,6 +42,7 @@ _AUX_PARTICIPLE = re.compile(
     r"\s+([a-z]+(?:ed|en|wn|t))\b"
 )
 _TOKEN = re.compile(r"\s+([A-Za-z][A-Za-z'’-]*)")
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,4}(?=\s)")
 _WORDS = re.compile(r"[A-Za-z][\w'’-]*(?:\.(?=\w))?[\w'’-]*")
 _APPROX_TAIL = re.compile(
     r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
@@ -101,6 +102,11 @@ def noun_after(
             return None
         if phrase_start is None:
             phrase_start = m.start(1)
+        abbreviation = _ABBREVIATION.match(s, m.start(1))
+        if abbreviation:  # "13 U.S. troops": an initialism is a modifier
+            modifiers += 1
+            pos = abbreviation.end()
+            continue
         if is_plural_noun(word):
             return phrase_start, m.end(), word if word.isupper() else low
         if singular and not _ADJECTIVE_END.search(low):
