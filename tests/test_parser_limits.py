@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.briefing.model import BriefingError
-from bot.briefing.parser import MAX_BRIEFING_BYTES, parse_briefing, size_problem
+from bot.briefing.parser import MAX_BRIEFING_BYTES, MAX_FIGURES, parse_briefing, size_problem
 
 SIZE = 60_000  # enough for quadratic work or a backtracking pattern to show as a hang
 
@@ -26,9 +26,11 @@ def test_heading_padded_with_spaces() -> None:
 
 @pytest.mark.timeout(20)
 def test_numbers_one_per_paragraph() -> None:
-    raw = "Counts\n\n" + "\n\n".join(f"{i} people" for i in range(SIZE // 10))
+    raw = "Counts\n\n" + "\n\n".join(f"{i} people" for i in range(SIZE // 5))
     b = parse_briefing(raw, "x.txt")
-    assert len(b.paragraphs) == SIZE // 10 and len(b.figures) > SIZE // 20
+    assert len(b.paragraphs) == SIZE // 5
+    # the first MAX_FIGURES mentions, in order: a file of nothing but numbers is no article
+    assert [f.value for f in b.figures] == list(range(MAX_FIGURES))
 
 
 @pytest.mark.timeout(20)

@@ -96,7 +96,7 @@ _YEAR_CONTEXT = re.compile(
 )
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _AT_START = re.compile(r"[\s\"'“‘(\[—–-]*$")
-_LOOKBACK = 80  # characters before a number that its context checks read
+_LOOKBACK = 32  # characters before a number that its context checks read (the longest is "in excess of")
 
 
 def _at_start(s: str, pos: int) -> bool:
@@ -446,8 +446,8 @@ def _not_figure_spans(s: str) -> list[tuple[int, int]]:
     return spans
 
 
-def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
-    """Every figure in one sentence (or headline, or key point), in reading order."""
+def extract_figures(sentence: str, *, headline: bool = False, limit: int | None = None) -> list[Figure]:
+    """Every figure in one sentence (or headline, or key point), in reading order; the first ``limit``."""
     s = sentence
     has_digit = _HAS_DIGIT.search(s) is not None
     # A cheap first look at the words decides which of the costlier patterns run at all.
@@ -482,6 +482,8 @@ def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     hits = list(early)
     core = _CORE_DIGITS if _NUMBER_WORDS.isdisjoint(words) else _CORE
     for m in core.finditer(s):
+        if limit is not None and len(hits) > limit:
+            break
         if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):
@@ -499,7 +501,7 @@ def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     hits.sort(key=lambda h: h.start)
     hits = _join_ranges(s, hits)
     _share_range_units(s, hits)
-    return [_figure(s, hit) for hit in hits if not hit.bare]
+    return [_figure(s, hit) for hit in hits if not hit.bare][:limit]
 
 
 def _figure(s: str, hit: _Hit) -> Figure:

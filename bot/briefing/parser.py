@@ -19,6 +19,9 @@ MAX_BYTES = MAX_BRIEFING_BYTES  # the name bot/content.py imports today
 SUMMARY_CHARS = 400
 _SAME_VALUE_CHECKS = 16  # earlier figures with one value and unit a new one is compared with
 _HEADLINE_FIGURES = 20
+# Mentions of figures read from one file. Real articles have tens; a file of nothing but numbers
+# would otherwise cost (and store) a figure per number.
+MAX_FIGURES = 2000
 
 _BYLINE = re.compile(r"^(?:By|From|Updated|Published|Posted|Photo|Image|Source)\b", re.I)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
@@ -156,10 +159,21 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
     return lead + out
 
 
+def _read_figures(blocks: list[str], budget: int) -> list[Figure]:
+    found: list[Figure] = []
+    for block in blocks:
+        for sentence in split_sentences(block):
+            if len(found) >= budget:
+                return found
+            found += extract_figures(sentence, limit=budget - len(found))
+    return found
+
+
 def _figures(title: str, paragraphs: list[str], key_points: list[str]) -> list[Figure]:
-    body = [f for p in paragraphs for s in split_sentences(p) for f in extract_figures(s)]
-    points = [f for kp in key_points for s in split_sentences(kp) for f in extract_figures(s)]
-    return merge_figures(body, points, extract_figures(title, headline=True))
+    """Headline, body and key-point figures, merged; at most MAX_FIGURES mentions are read."""
+    body = _read_figures(paragraphs, MAX_FIGURES)
+    points = _read_figures(key_points, MAX_FIGURES - len(body))
+    return merge_figures(body, points, extract_figures(title, headline=True, limit=_HEADLINE_FIGURES))
 
 
 def _briefing_id(fields: dict[str, str], default_id: str | None, name: str) -> str:

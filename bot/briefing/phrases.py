@@ -52,7 +52,7 @@ _APPROX_TAIL = re.compile(
 _WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
 _CLAUSE_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
 _MAX_WORDS = 8
-_LOOKBACK = 200  # characters before a figure that can describe it
+_LOOKBACK = 120  # characters before a figure that can describe it
 _ATTRIBUTIVE = re.compile(r"\w-[A-Za-z]+$")
 
 
