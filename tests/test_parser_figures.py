@@ -181,3 +181,22 @@ def test_one_key_point_with_the_same_amount_twice() -> None:
     )
     b = parse_briefing(raw, "b.txt")
     assert [f.about for f in b.figures if f.text == "dozens of civilians"] == ["killed civilians", "injured civilians"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "texts"),
+    [
+        ('"Prices are high," one trader said.', []),
+        ("One area of concern is the island.", []),
+        ("One person died and one further month of repairs is needed.", ["One person", "one further month"]),
+        ("The region had less than half its normal rain.", ["half"]),
+        ("Half a million people fled.", ["Half a million people"]),
+    ],
+)
+def test_one_and_half(sentence: str, texts: list[str]) -> None:
+    assert [f.text for f in extract_figures(sentence)] == texts
+
+
+def test_dateline_in_any_script_is_not_the_lead() -> None:
+    b = parse_briefing("Fire Near Málaga\n\nMÁLAGA, Spain (AP) — A wildfire burned 9,500 hectares.\n", "f.txt")
+    assert b.summary == "A wildfire burned 9,500 hectares."

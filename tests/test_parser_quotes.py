@@ -81,3 +81,17 @@ def test_name_spans_any_script() -> None:
     assert [text[a:b] for a, b in name_spans(text)] == [
         "Ólafur Ragnar Grímsson", "Ali Şahin", "Bank of England", "Zürich",
     ]  # fmt: skip
+
+
+def test_he_after_a_plural_subject_and_a_full_stop_inside_a_name_run() -> None:
+    found = speakers(
+        'Analysts had expected the pause. "It was predictable," said Maria Olsen, an economist at ABN. '
+        'He added that a cut was "likely but not certain."'.replace("He", "She"),
+    )
+    assert found == {"It was predictable,": "Maria Olsen", "likely but not certain.": "Maria Olsen"}
+
+
+def test_unnamed_others_are_not_speakers() -> None:
+    found = speakers('"Prices are high," one trader said. Another said the euro was "a little softer."')
+    assert found["a little softer."] is None
+    assert found["Prices are high,"] == "one trader"

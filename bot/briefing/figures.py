@@ -353,6 +353,8 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
                 hit.kind, hit.unit = "duration", "s"
                 hit.value = value * TIME_UNITS[word.lower()]
             else:
+                if value == 1 and words and _ONE_WHO.match(s, noun_end):
+                    return None  # "one trader said", "One area of concern": a pronoun, not a count
                 hit.kind, hit.unit = "count", word
             hit.noun = (noun_start, noun_end)
             hit.end = noun_end
@@ -381,7 +383,8 @@ _FRACTION_WORDS = {
 _FRACTION = re.compile(
     r"(?i:\b(?P<n>a|one|two|three|four|five|six|seven|eight|nine)[\s-]"
     rf"(?P<d>{'|'.join(sorted(_FRACTION_WORDS, key=len, reverse=True))})\b"
-    r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b)"
+    r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b"
+    r"|\b(?P<half_of>half)\s(?:of|the|its|their|his|her|our)\b)"
 )
 _FRACTION_OF = re.compile(
     r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
@@ -392,6 +395,9 @@ def _fraction_hits(s: str) -> list[_Hit]:
     """ "two-thirds of the town", "cut in half", "four-tenths of a second", "a third of a million people"."""
     hits = []
     for m in _FRACTION.finditer(s):
+        if m.group("half_of"):
+            hits.append(_Hit(m.start("half_of"), m.end("half_of"), 0.5, "fraction", "fraction", raw=0.5))
+            continue
         if m.group("half"):
             hits.append(_Hit(m.start("half") - 3 if s[m.start("half") - 3 : m.start("half")] == "in " else m.start("half"),
                              m.end(), 0.5, "fraction", "fraction", raw=0.5))
@@ -425,6 +431,7 @@ _NUMBER_WORDS = frozenset(
 _LETTERS = re.compile(r"[a-z]+")
 
 
+_ONE_WHO = re.compile(r"\s+(?:of|said|says|told|tells|added|wrote|noted|argued|who)\b")
 _AGE_WORDS = frozenset(("aged", "age", "ages"))
 
 

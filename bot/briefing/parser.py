@@ -12,7 +12,7 @@ from bot.briefing.frontmatter import parse_tags, source_of, split_front_matter
 from bot.briefing.layout import read_layout
 from bot.briefing.model import Briefing, BriefingError, Figure
 from bot.briefing.quotes import extract_quotes
-from bot.briefing.text import normalize, slugify, split_sentences
+from bot.briefing.text import UPPER, normalize, slugify, split_sentences
 
 MAX_BRIEFING_BYTES = 2_000_000  # default for the BOT_MAX_BRIEFING_BYTES setting
 MAX_BYTES = MAX_BRIEFING_BYTES  # the name bot/content.py imports today
@@ -60,7 +60,10 @@ def _decode(raw: bytes | str, limit: int) -> str:
 
 
 # "KYIV, Ukraine (AP) — " or "WASHINGTON -- ": where the story was filed, not part of the lead.
-_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,40})?(?:\s*\([A-Za-z.]{1,12}\))?\s*(?:—|–|--)\s*")
+_CAP = f"[{re.escape(UPPER)}]"
+_DATELINE = re.compile(
+    rf"^{_CAP}[{re.escape(UPPER)} .'’-]{{1,40}}(?:,\s*{_CAP}[\w .'’-]{{1,40}})?(?:\s*\([A-Za-z.]{{1,12}}\))?\s*(?:—|–|--)\s*"
+)
 
 
 def _summary(paragraphs: Iterable[str]) -> str:

@@ -23,7 +23,7 @@ _SINGULAR_S = frozenset(
     """measles mumps news series species diabetes politics economics physics lens bus gas chaos
     crisis analysis basis thesis status campus virus bonus census""".split()
 )
-_COUNT_MODIFIERS = frozenset("more other additional fewer".split())
+_COUNT_MODIFIERS = frozenset("more other additional fewer further extra".split())
 _ADJECTIVE_END = re.compile(r"(?:ed|ing|ly|ian|ese|al|ive|ful|ous|ic|ish|ary|ern|ior|less|able)$")
 _DETERMINERS = frozenset("the those these its their his her our all a an".split())
 _AFTER_STARTERS = frozenset(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.briefing.model import Quote
-from bot.briefing.text import split_sentences
+from bot.briefing.text import UPPER, split_sentences
 
 _VERBS = (
     r"(?:said|says|say|told|tells|added|adds|stated|states|noted|notes|wrote|writes|tweeted|posted|"
@@ -23,10 +23,9 @@ _VERBS = (
 )
 _VERB = re.compile(rf"\b{_VERBS}\b")
 _NAME_JOINERS = frozenset("of de da van von der al bin la le du dos el".split())
-_UPPER = "".join(c for c in map(chr, range(0x10000)) if c.isupper() and c.isalpha())
 # A capitalised word in any script, or a joiner; the run logic lives in name_spans.
 _NAME_PIECE = re.compile(
-    rf"(?<![\w'’.-])(?:[{re.escape(_UPPER)}][\w'’.-]*|(?:{'|'.join(sorted(_NAME_JOINERS))})\b)"
+    rf"(?<![\w'’.-])(?:[{re.escape(UPPER)}][\w'’.-]*|(?:{'|'.join(sorted(_NAME_JOINERS))})\b)"
 )
 _TITLES = frozenset(
     """president prime minister chancellor governor gov senator sen rep representative secretary
@@ -136,6 +135,8 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         is_joiner = word in _NAME_JOINERS
         after = joiner_end if joiner_end >= 0 else end
         adjacent = start >= 0 and 0 < m.start() - after <= 3 and text[after : m.start()].isspace()
+        if adjacent and _ends_sentence(text[start:end]):
+            adjacent = False  # "... of ING. He added": a full stop, not an initial
         if is_joiner:
             if adjacent and joiner_end < 0:
                 joiner_end = m.end()
@@ -160,6 +161,13 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             b -= 1  # "in Zürich." ends a sentence; "K." and "U.S." keep their stops
         out.append((a, b))
     return out
+
+
+def _ends_sentence(run: str) -> bool:
+    last = run.rsplit(None, 1)[-1]
+    if not last.endswith(".") or "." in last[:-1] or len(last) <= 2:
+        return False  # no stop, "U.S.", "K."
+    return last[:-1].lower() not in _ABBREVIATED
 
 
 def _name_at_start(text: str) -> str:
@@ -201,9 +209,14 @@ def _name_runs(text: str) -> list[str]:
     return runs
 
 
+_NO_ONE = frozenset("another others other some one many most few several both all none".split())
+
+
 def pick_speaker(chunk: str) -> str | None:
     """The speaker named by an attribution phrase, e.g. "the chief executive, Jane Doe"."""
     parts = [p.strip() for p in re.split(r",|\s[—–]\s", chunk) if p.strip()]
+    if len(parts) == 1 and parts[0].lower() in _NO_ONE:
+        return None  # "Another said": nobody the text names
     for part in reversed(parts):
         if part.lower() in _PRONOUNS:
             return part.lower()
@@ -338,7 +351,8 @@ class _Resolver:
             subject = _LEADING_ADVERBIAL.sub("", paragraph)
             opening = _name_at_start(subject)
             name = strip_title(opening) if opening else ""
-            if name and name.lower() not in _NOT_NAMES and name.lower() not in _PRONOUNS:
+            is_person = len(name.split()) >= 2 or name in self.full_names  # not "Economists"
+            if is_person and name.lower() not in _NOT_NAMES and name.lower() not in _PRONOUNS:
                 return self.resolve(name, "")
             for text in (paragraph, earlier):
                 runs = [n for n in _name_runs(text) if len(n.split()) >= 2]
