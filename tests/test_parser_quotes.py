@@ -86,7 +86,7 @@ def test_name_spans_any_script() -> None:
 def test_he_after_a_plural_subject_and_a_full_stop_inside_a_name_run() -> None:
     found = speakers(
         'Analysts had expected the pause. "It was predictable," said Maria Olsen, an economist at ABN. '
-        'He added that a cut was "likely but not certain."'.replace("He", "She"),
+        'She added that a cut was "likely but not certain."',
     )
     assert found == {"It was predictable,": "Maria Olsen", "likely but not certain.": "Maria Olsen"}
 

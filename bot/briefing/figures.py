@@ -386,6 +386,7 @@ _FRACTION = re.compile(
     r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b"
     r"|\b(?P<half_of>half)\s(?:of|the|its|their|his|her|our)\b)"
 )
+_ORDINAL_BEFORE = re.compile(r"\b(?:first|second|last|other|latter|former|back|front)\s$", re.I)
 _FRACTION_OF = re.compile(
     r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
 )
@@ -396,6 +397,8 @@ def _fraction_hits(s: str) -> list[_Hit]:
     hits = []
     for m in _FRACTION.finditer(s):
         if m.group("half_of"):
+            if _ORDINAL_BEFORE.search(s, max(0, m.start() - 12), m.start()):
+                continue  # "the second half of the year" is a period, not a fraction
             hits.append(_Hit(m.start("half_of"), m.end("half_of"), 0.5, "fraction", "fraction", raw=0.5))
             continue
         if m.group("half"):

@@ -43,13 +43,14 @@ _AUX_PARTICIPLE = re.compile(
 )
 _TOKEN = re.compile(r"\s+([A-Za-z][A-Za-z'’-]*)")
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,4}(?=\s)")
-_WORDS = re.compile(r"[A-Za-z][\w'’-]*(?:\.(?=\w))?[\w'’-]*")
+_WORDS = re.compile(r"(?:[A-Z]\.){2,4}|[A-Za-z][\w'’-]*(?:\.(?=\w))?[\w'’-]*")
 _APPROX_TAIL = re.compile(
     r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
     r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
     r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|minus)\s*)$"
 )
 _WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
+_SUBJECT_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who|with|after|as|that)\b")
 _CLAUSE_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
 _MAX_WORDS = 8
 _LOOKBACK = 120  # characters before a figure that can describe it
@@ -197,23 +198,73 @@ def _sentence_subject(s: str) -> list[str]:
     return words
 
 
+_IRREGULAR_DONE = {
+    "taking": "taken", "holding": "held", "building": "built", "hitting": "hit", "leaving": "left",
+    "losing": "lost", "sending": "sent", "seeing": "seen", "finding": "found", "bringing": "brought",
+    "buying": "bought", "selling": "sold", "keeping": "kept", "making": "made", "giving": "given",
+    "winning": "won", "putting": "put", "cutting": "cut", "setting": "set", "shooting": "shot",
+    "spending": "spent", "paying": "paid", "having": "had", "getting": "got", "seizing": "seized",
+    "using": "used", "moving": "moved", "saving": "saved", "raising": "raised", "closing": "closed",
+    "producing": "produced", "reducing": "reduced", "causing": "caused", "housing": "housed",
+    "leading": "led", "feeding": "fed", "fighting": "fought", "catching": "caught",
+}  # fmt: skip
+_AUXILIARIES = frozenset(
+    "has have had was were is are be been being will would could should may might also still now".split()
+)
+
+
+def _participle(verb: str) -> str | None:
+    """ "controlling" -> "controlled", "evacuated" -> "evacuated"; None when unsure."""
+    low = verb.lower()
+    if low in _IRREGULAR_DONE:
+        return _IRREGULAR_DONE[low]
+    if low.endswith("ed") and len(low) > 4:
+        return low
+    if low.endswith("ing") and len(low) > 5:
+        stem = low[:-3]
+        if stem.endswith(("e", "a", "i", "o", "u", "y", "w")) or stem[-1] == stem[-2] or stem.endswith(("ct", "st", "rt", "nt", "ld", "rm", "rn", "sh", "ch", "ck", "ss", "ll", "lp", "rk", "rd", "nd", "pt", "ft", "ck", "ng", "gn", "mp", "sk", "sp", "lt", "wn")):
+            return stem + "ed"
+    return None
+
+
+def _subject_before(prefix: str, verb: str) -> list[str]:
+    """The short noun phrase doing ``verb`` just before it: "with Ukrainian forces reportedly controlling"."""
+    head = prefix[: prefix.rfind(verb)]
+    breaks = list(_SUBJECT_BREAK.finditer(head))
+    words = _tokens(head[breaks[-1].end() :] if breaks else head)
+    while words and (words[-1].lower() in _AUXILIARIES or words[-1].lower().endswith("ly")):
+        words.pop()
+    while words and words[0].lower() in STOP:
+        words.pop(0)
+    if not words or len(words) > 4 or any(w.lower() in STOP for w in words):
+        return []
+    return words
+
+
 def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: str) -> str:
     """A short phrase from the sentence saying what the figure at [start, end) measures."""
     prefix = _strip_approx(s[max(0, start - _LOOKBACK) : start])
     if noun is not None:
         words = _tokens(s[noun[0] : noun[1]])
         lead = _tokens(prefix)[-2:]
+        verb = None
         if lead:
-            verb = lead[-1]
-            low = verb.lower()
+            low = lead[-1].lower()
             is_verb = _VERB_END.search(low) or (len(lead) == 2 and lead[0] == "to")
-            if low not in STOP and is_verb and verb[0].islower():
-                words = [verb] + words
+            if low not in STOP and is_verb and lead[-1][0].islower():
+                verb = lead[-1]
         tail, tail_end = _after_phrase(s, noun[1], starters_only=True)
+        done = _participle(verb) if verb else None
+        if done:  # "forces controlling 28 villages" -> "villages controlled by forces"
+            subject = _subject_before(prefix, verb)
+            of = tail if tail and tail[0].lower() == "of" else []
+            return _clip(words + of + [done] + (["by", *subject] if subject else []))
         if tail and tail[0].lower() in ("of", "from", "in", "on"):
             words += tail
         else:
             tail_end = noun[1]
+        if verb:
+            words = [verb] + words
         participle = _AUX_PARTICIPLE.match(s, tail_end)
         if participle:
             words.append(participle.group(1))
