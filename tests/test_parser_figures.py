@@ -201,3 +201,18 @@ def test_one_and_half(sentence: str, texts: list[str]) -> None:
 def test_dateline_in_any_script_is_not_the_lead() -> None:
     b = parse_briefing("Fire Near Málaga\n\nMÁLAGA, Spain (AP) — A wildfire burned 9,500 hectares.\n", "f.txt")
     assert b.summary == "A wildfire burned 9,500 hectares."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The fleet was grounded from 2019-2021.", [("2019-2021", 2019, "date", 2019, 2021)]),
+        ("The home side won 3-1 on Sunday.", []),
+        ("The club is among the top 10 in Europe.", []),
+        ("About one in five homes lacked power.", [("one in five", 0.2, "fraction", None, None)]),
+        ("Nearly 1 in 3 adults smoke.", [("1 in 3", 0.333333333333, "fraction", None, None)]),
+    ],
+)
+def test_year_ranges_scores_ranks_and_shares(sentence: str, expected: list[tuple[object, ...]]) -> None:
+    found = [(f.text, f.value, f.kind, f.low, f.high) for f in extract_figures(sentence)]
+    assert found == expected

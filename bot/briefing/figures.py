@@ -87,7 +87,7 @@ _NOT_FIGURE_WORDS = re.compile(r"(?i:\bone\s+(?:of|another|more)\b)")
 _HAS_DIGIT = re.compile(r"\d")
 _NAME_PREFIX = re.compile(
     r"(?:\b(?:No\.|Nos\.|number|Number|Article|article|Chapter|Section|Resolution|Flight|flight|"
-    r"Route|Highway|Interstate|Level|Grade|Stage|Phase|Season|Episode|Act)|#)\s*$"
+    r"Route|Highway|Interstate|Level|Grade|Stage|Phase|Season|Episode|Act|top|Top|bottom|Bottom)|#)\s*$"
 )
 _PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)\s*$")
 _YEAR_CONTEXT = re.compile(
@@ -386,10 +386,24 @@ _FRACTION = re.compile(
     r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b"
     r"|\b(?P<half_of>half)\s(?:of|the|its|their|his|her|our)\b)"
 )
+_RATIO = re.compile(
+    r"(?i:\b(?P<a>one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\sin\s(?:every\s)?"
+    r"(?P<b>two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b)"
+)
 _ORDINAL_BEFORE = re.compile(r"\b(?:first|second|last|other|latter|former|back|front)\s$", re.I)
 _FRACTION_OF = re.compile(
     r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
 )
+
+
+def _ratio_hits(s: str) -> list[_Hit]:
+    """ "one in five homes", "1 in 3 adults": a share, as a fraction."""
+    hits = []
+    for m in _RATIO.finditer(s):
+        a, b = (_value_of(m.group(g)) for g in ("a", "b"))
+        if a and b and a < b:
+            hits.append(_Hit(m.start(), m.end(), round_value(a / b), "fraction", "fraction", raw=a / b))
+    return hits
 
 
 def _fraction_hits(s: str) -> list[_Hit]:
@@ -474,6 +488,8 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
         candidates += _clock_durations(s)
     if not _FRACTION_WORDS.keys().isdisjoint(words):
         candidates += _fraction_hits(s)
+    if "in" in words:
+        candidates += _ratio_hits(s)
     for hit in sorted(candidates, key=lambda h: h.start):
         if not dates.overlaps(hit.start, hit.end) and not extra.overlaps(hit.start, hit.end):
             early.append(hit)
@@ -554,6 +570,8 @@ _RANGE_KINDS = frozenset(("quantity", "money", "percent", "duration", "count"))
 
 def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     """ "20 to 30 km", "13-15 storms", "between 20 and 30", "$2-3 billion": one figure, two ends."""
+    if first.kind == second.kind == "date" and len(first.iso or "") == len(second.iso or "") == 4:
+        return _RANGE.fullmatch(s[first.end : second.start]) is not None  # "from 2019-2021"
     if first.kind not in _RANGE_KINDS or second.kind not in _RANGE_KINDS or first.high is not None:
         return False
     if first.value is None or second.value is None or first.conversions or first.noun:
@@ -564,7 +582,8 @@ def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     window = s[max(0, first.start - 20) : first.start]
     if _RANGE.fullmatch(gap):
         if _SCORE_BEFORE.search(window):
-            return False  # "won 3-1" is a score
+            first.bare = second.bare = first.unit is None and second.unit is None
+            return False  # "won 3-1" is a score, not two figures
         return (first.raw or 0) <= (second.raw or 0) or first.unit is None
     return _RANGE_AND.fullmatch(gap) is not None and _BETWEEN.search(window) is not None
 
@@ -584,7 +603,7 @@ def _join_ranges(s: str, hits: list[_Hit]) -> list[_Hit]:
         out[-1] = _Hit(
             prev.start, hit.end, low, hit.unit or prev.unit, hit.kind if hit.unit else prev.kind,
             approx=prev.approx or hit.approx, conversions=hit.conversions, noun=hit.noun,
-            raw=prev.raw, high=hit.value,
+            raw=prev.raw, high=hit.value, iso=prev.iso,
         )
     return out
 
