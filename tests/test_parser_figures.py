@@ -216,3 +216,21 @@ def test_dateline_in_any_script_is_not_the_lead() -> None:
 def test_year_ranges_scores_ranks_and_shares(sentence: str, expected: list[tuple[object, ...]]) -> None:
     found = [(f.text, f.value, f.kind, f.low, f.high) for f in extract_figures(sentence)]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit", "about"),
+    [
+        ("The judge issued a 62-page ruling.", "62-page", 62, "pages", "ruling"),
+        ("A five-member panel will review it.", "five-member", 5, "members", "panel"),
+        ("Regulators blocked the $24.6 billion merger of Kroger.", "$24.6 billion", 24.6e9, "USD", "merger of Kroger"),
+        ("The storm forced 12,000 people from their homes.", "12,000 people", 12000, "people", "people forced from their homes by storm"),
+    ],
+)  # fmt: skip
+def test_what_the_amount_is(sentence: str, text: str, value: float, unit: str, about: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.value, fig.unit, fig.about) == (text, value, unit, about)
+
+
+def test_a_one_off_is_no_count() -> None:
+    assert [f.text for f in extract_figures("It was a one-off payment.")] == []

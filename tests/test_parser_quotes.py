@@ -95,3 +95,11 @@ def test_unnamed_others_are_not_speakers() -> None:
     found = speakers('"Prices are high," one trader said. Another said the euro was "a little softer."')
     assert found["a little softer."] is None
     assert found["Prices are high,"] == "one trader"
+
+
+def test_relative_clause_after_the_speaker_and_commas_inside_numbers() -> None:
+    found = speakers(
+        'Albertsons, which has about 2,270 stores, said it would "continue to operate."',
+        '"This is a win," Lina Khan told reporters. Khan, who has fought several mergers, added: "Competition matters."',
+    )
+    assert found == {"continue to operate.": "Albertsons", "This is a win,": "Lina Khan", "Competition matters.": "Lina Khan"}

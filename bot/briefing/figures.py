@@ -22,7 +22,7 @@ from bot.briefing.numbers import (
     parse_words,
     round_value,
 )
-from bot.briefing.phrases import describe, noun_after
+from bot.briefing.phrases import describe, noun_after, plural
 from bot.briefing.text import excerpt
 
 _NUM = r"\d{1,3}(?:,\d\d\d)+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -327,6 +327,9 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
     unit, kind, value, end = _read_unit(s, end, value, cur, scaled or vague)
     if m.group("num") and unit is None and end < len(s) and s[end].isalpha():
         return None  # glued letters that are no unit: "5G", "4x4"
+    hyphened = _HYPHEN_NOUN.match(s, end) if unit is None and value not in (None, 1) else None
+    if hyphened and hyphened.group(1) not in _NOT_COUNTED:  # "a 62-page ruling", "a five-member panel"
+        return _Hit(start, hyphened.end(), round_value(value), plural(hyphened.group(1)), "count", raw=written)
     if unit is None and scale_before:
         unit = "magnitude" if scale_before.group(0).lower().startswith("magnitude") else "category"
     negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if value is not None else None
@@ -449,6 +452,8 @@ _LETTERS = re.compile(r"[a-z]+")
 
 
 _ONE_WHO = re.compile(r"\s+(?:of|said|says|told|tells|added|wrote|noted|argued|who)\b")
+_HYPHEN_NOUN = re.compile(r"-([a-z]{3,20})\b(?!-)")
+_NOT_COUNTED = frozenset("odd something plus fold time times point way ish like".split())
 _AGE_WORDS = frozenset(("aged", "age", "ages"))
 
 

@@ -113,7 +113,9 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
         if kept.unit is None and new.unit is None and kept.value is not None:
             return True  # a bare number said twice ("above ten-thousand ... Ten-thousand is")
         a, b = _meaning(kept), _meaning(new)
-        return bool(a & b) or (not a or not b) and kept.text.lower() == new.text.lower()
+        if a and b:  # mostly the same words: "probability of a below-normal" is not "... near-normal"
+            return len(a & b) / len(a | b) >= 0.6
+        return kept.text.lower() == new.text.lower()
     return True
 
 

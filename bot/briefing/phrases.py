@@ -51,10 +51,19 @@ _APPROX_TAIL = re.compile(
 )
 _WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
 _SUBJECT_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who|with|after|as|that)\b")
-_CLAUSE_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
+_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
 _MAX_WORDS = 8
 _LOOKBACK = 120  # characters before a figure that can describe it
 _ATTRIBUTIVE = re.compile(r"\w-[A-Za-z]+$")
+
+
+def plural(noun: str) -> str:
+    """ "page" -> "pages", "member" -> "members", "storey" -> "storeys", "city" -> "cities"."""
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def is_plural_noun(word: str) -> bool:
@@ -241,6 +250,19 @@ def _subject_before(prefix: str, verb: str) -> list[str]:
     return words
 
 
+_NOT_AFTER_AMOUNT = frozenset(
+    "yesterday today tonight overnight annually apiece each respectively higher lower more less".split()
+)
+
+
+def _is_noun_after_amount(word: str) -> bool:
+    """A word right after an amount that names what the amount is: "3% gain", "$5 billion deal"."""
+    low = word.lower()
+    if not word[0].islower() or low in STOP or low in _NOT_AFTER_AMOUNT or low.endswith("ly"):
+        return False
+    return not _VERB_END.search(low)
+
+
 def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: str) -> str:
     """A short phrase from the sentence saying what the figure at [start, end) measures."""
     prefix = _strip_approx(s[max(0, start - _LOOKBACK) : start])
@@ -257,8 +279,10 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
         done = _participle(verb) if verb else None
         if done:  # "forces controlling 28 villages" -> "villages controlled by forces"
             subject = _subject_before(prefix, verb)
-            of = tail if tail and tail[0].lower() == "of" else []
-            return _clip(words + of + [done] + (["by", *subject] if subject else []))
+            first = tail[0].lower() if tail else ""
+            of = tail if first == "of" else []  # "residents of the town evacuated"
+            source = tail if first == "from" else []  # "people forced from their homes"
+            return _clip(words + of + [done] + source + (["by", *subject] if subject else []))
         if tail and tail[0].lower() in ("of", "from", "in", "on"):
             words += tail
         else:
@@ -269,6 +293,11 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
         if participle:
             words.append(participle.group(1))
         return _clip(words)
+    follows = _TOKEN.match(s, end)
+    if kind in ("money", "percent", "quantity") and follows and _is_noun_after_amount(follows.group(1)):
+        words = _after_phrase(s, end, starters_only=False)[0]  # "a $24.6 billion merger of X"
+        if words:
+            return _clip(words)
     if kind != "age" and (_ATTRIBUTIVE.search(s[start:end]) or s[max(0, start - 12) : start].rstrip().endswith("magnitude")):
         after = _after_phrase(s, end, starters_only=False)[0][:2]  # "a 12-year rule" -> rule
         if len(after) == 2 and _VERB_END.search(after[1].lower()):

@@ -58,7 +58,7 @@ _WHAT_X_CALLS = re.compile(
     r"dubs?|dubbed|labell?ed|labels?)(?:\s+as)?\s*$"
 )
 _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80})")
-_CLAUSE_BREAK = re.compile(r",|;|\s[—–]\s|—|\b(?:that|but|and|who|which|while|with|as)\b")
+_CLAUSE_BREAK = re.compile(r",(?!\d)|;|\s[—–]\s|—|\b(?:that|but|and|who|which|while|with|as)\b")
 _NAME_TAG = re.compile(r"^\s*(?P<who>[^\W\d_][\w'’. -]{0,60}?)\s*:\s*$")
 _LEADING_ADVERBIAL = re.compile(r"^(?:(?:In|On|At|After|Before|During|Last|Earlier|Later|Speaking|Since)\b[^,]{0,60},\s*)")
 _VERBISH = re.compile(
@@ -209,14 +209,17 @@ def _name_runs(text: str) -> list[str]:
     return runs
 
 
+_COMMA = re.compile(r",(?!\d)")  # not the comma in "2,270"
 _NO_ONE = frozenset("another others other some one many most few several both all none".split())
 
 
 def pick_speaker(chunk: str) -> str | None:
     """The speaker named by an attribution phrase, e.g. "the chief executive, Jane Doe"."""
-    parts = [p.strip() for p in re.split(r",|\s[—–]\s", chunk) if p.strip()]
+    parts = [p.strip() for p in re.split(r",(?!\d)|\s[—–]\s", chunk) if p.strip()]
     if len(parts) == 1 and parts[0].lower() in _NO_ONE:
         return None  # "Another said": nobody the text names
+    if parts and parts[-1][:1].isdigit():
+        return None  # "2,270 stores" is no speaker
     for part in reversed(parts):
         if part.lower() in _PRONOUNS:
             return part.lower()
@@ -279,14 +282,15 @@ def _attribution_after(p: str, span: _Span) -> str | None:
 
 def _appositive_subject(head: str) -> str | None:
     """ "Frank McKenzie, the head of Central Command" -> "Frank McKenzie" (the name, not the office)."""
-    parts = head.split(",")
+    parts = _COMMA.split(head)
     if len(parts) < 2:
         return None
     appositive = parts[-1].strip()
     if not appositive or not (_DETERMINER.match(appositive) or appositive[0].islower()):
         return None
     named = _name_at_end(parts[-2].strip())
-    if named and len(named[1].split()) >= 2:
+    relative = appositive.split()[0] in ("who", "which")  # "Khan, who has ..., added"
+    if named and (len(named[1].split()) >= 2 or relative):
         return strip_title(named[1]) or None
     return None
 
