@@ -103,3 +103,13 @@ def test_relative_clause_after_the_speaker_and_commas_inside_numbers() -> None:
         '"This is a win," Lina Khan told reporters. Khan, who has fought several mergers, added: "Competition matters."',
     )
     assert found == {"continue to operate.": "Albertsons", "This is a win,": "Lina Khan", "Competition matters.": "Lina Khan"}
+
+
+def test_the_company_speaks_under_the_name_given_before() -> None:
+    found = speakers(
+        "Meanwhile, Northwind Foods, the country's largest baker, says it will close 40 plants.",
+        "Jane Ortiz, a union leader, called the plan cruel.",
+        "The company says it must cut costs to the “bare minimum needed to survive.”",
+    )
+    assert found["bare minimum needed to survive."] == "Northwind Foods"
+    assert speakers('"We are profitable," the company said.') == {"We are profitable,": "company"}

@@ -217,6 +217,9 @@ _IRREGULAR_DONE = {
     "producing": "produced", "reducing": "reduced", "causing": "caused", "housing": "housed",
     "leading": "led", "feeding": "fed", "fighting": "fought", "catching": "caught",
 }  # fmt: skip
+_DONE_FORMS = frozenset(v for v in _IRREGULAR_DONE.values() if len(v) > 3 and v not in STOP) | frozenset(
+    "taken given driven stolen chosen shown thrown drawn grown beaten bitten broken frozen written".split()
+)
 _AUXILIARIES = frozenset(
     "has have had was were is are be been being will would could should may might also still now".split()
 )
@@ -227,6 +230,8 @@ def _participle(verb: str) -> str | None:
     low = verb.lower()
     if low in _IRREGULAR_DONE:
         return _IRREGULAR_DONE[low]
+    if low in _DONE_FORMS:  # "had taken two villages"
+        return low
     if low.endswith("ed") and len(low) > 4:
         return low
     if low.endswith("ing") and len(low) > 5:
@@ -272,7 +277,7 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
         verb = None
         if lead:
             low = lead[-1].lower()
-            is_verb = _VERB_END.search(low) or (len(lead) == 2 and lead[0] == "to")
+            is_verb = _VERB_END.search(low) or low in _DONE_FORMS or (len(lead) == 2 and lead[0] == "to")
             if low not in STOP and is_verb and lead[-1][0].islower():
                 verb = lead[-1]
         tail, tail_end = _after_phrase(s, noun[1], starters_only=True)

@@ -42,7 +42,7 @@ _NOT_NAMES = frozenset(
     """in on at after before but and the a an this that however meanwhile still when while if as
     for since despite during following yet so then also monday tuesday wednesday thursday friday
     saturday sunday january february march april may june july august september october november
-    december""".split()
+    december all some most many both each every""".split()
 )
 _PRONOUNS = {"he", "she", "they", "we", "i", "it"}
 _AFTER_VERB_FIRST = re.compile(rf"\s*(?:[,—–-]\s*)?{_VERBS}\s+(?P<who>[^.!?;:\"“”]{{1,120}})")
@@ -60,7 +60,22 @@ _WHAT_X_CALLS = re.compile(
 _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+(?P<who>[^,.;:\"“”]{2,80})")
 _CLAUSE_BREAK = re.compile(r",(?!\d)|;|\s[—–]\s|—|\b(?:that|but|and|who|which|while|with|as)\b")
 _NAME_TAG = re.compile(r"^\s*(?P<who>[^\W\d_][\w'’. -]{0,60}?)\s*:\s*$")
-_LEADING_ADVERBIAL = re.compile(r"^(?:(?:In|On|At|After|Before|During|Last|Earlier|Later|Speaking|Since)\b[^,]{0,60},\s*)")
+_LEADING_ADVERBIAL = re.compile(
+    r"^(?:(?:In|On|At|After|Before|During|Last|Earlier|Later|Speaking|Since|Also|Meanwhile|Separately)\b[^,]{0,60},\s*)"
+)
+_PERSON_ROLES = frozenset(
+    """leader spokesman spokeswoman spokesperson minister official officer resident analyst economist
+    president director secretary governor mayor senator lawmaker executive chairman chairwoman founder
+    professor expert researcher scientist engineer lawyer attorney judge coach player manager worker
+    employee member mother father son daughter wife husband student teacher doctor nurse witness
+    survivor victim farmer owner ceo chief head commander general envoy ambassador""".split()
+)
+# "the company said": a business named earlier speaks under its own name.
+_ORGANISATION_NOUN = re.compile(
+    r"^(?:the\s)?(?:company|firm|retailer|airline|carrier|automaker|carmaker|lender|insurer|chain|"
+    r"manufacturer|maker|startup|brand|broadcaster|publisher|club|conglomerate|giant|group)$",
+    re.I,
+)
 _VERBISH = re.compile(
     r"^[a-z]+(?:ed|ing)$|^(?:is|was|were|are|has|have|had|but|and|or|in|on|at|with|for|from|by|to|"
     r"of|after|before|during|as|into|about|over|under|since|while|when|which|that|who)$"
@@ -343,8 +358,25 @@ class _Resolver:
                 self.full_names.setdefault(name.split()[-1], name)
         self.last_person: str | None = None
 
-    def resolve(self, who: str | None, paragraph: str, earlier: str = "") -> str | None:
-        """``paragraph`` is the text before the quote in its paragraph; ``earlier`` the end of the one before."""
+    def _organisation_before(self, texts: Sequence[str]) -> str | None:
+        """The last subject named in ``texts`` that is no person: "Also Monday, Macy’s, a retailer, says"."""
+        for text in reversed(texts):
+            for sentence in reversed(split_sentences(text)):
+                opening = _LEADING_ADVERBIAL.sub("", sentence)
+                subject = _name_at_start(opening)
+                if not subject or subject.lower() in _NOT_NAMES or subject.lower() in _PRONOUNS:
+                    continue
+                role = opening[len(subject) :].lstrip(" ,").split(",")[0].lower().split()
+                if subject == self.last_person or any(w.strip("’'s,") in _PERSON_ROLES for w in role[:6]):
+                    continue  # a person: "Jane Ortiz, a union leader, ..."
+                return subject
+        return None
+
+    def resolve(
+        self, who: str | None, paragraph: str, earlier: str = "", earlier_paragraphs: Sequence[str] = ()
+    ) -> str | None:
+        """``paragraph`` is the text before the quote in its paragraph; ``earlier`` the end of the one
+        before; ``earlier_paragraphs`` the few before that, oldest first, for "the company said"."""
         if who is None:
             return None
         if who in _PRONOUNS:
@@ -363,6 +395,10 @@ class _Resolver:
                 if runs:
                     return self.resolve(runs[-1], "")
             return self.last_person
+        if _ORGANISATION_NOUN.match(who) and earlier_paragraphs:
+            named = self._organisation_before(earlier_paragraphs)
+            if named:
+                return named
         if " " not in who and who[:1].isupper():
             who = self.full_names.get(who, who)
         if who[:1].isupper():
@@ -409,7 +445,9 @@ def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             if who is None and not p[: span.start].strip():
                 who = _previous_paragraph_speaker(paragraphs, index, found[-1] if found else None)
             earlier = paragraphs[index - 1][-_LOOKBACK:] if index else ""
-            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start], earlier)
+            recent = [q[-_LOOKBACK:] for q in paragraphs[max(0, index - 3) : index]]
+            recent.append(p[max(0, span.start - _LOOKBACK) : span.start])
+            speaker = resolver.resolve(who, p[max(0, span.start - _LOOKBACK) : span.start], earlier, recent)
             if speaker is None and not pre and previous is not None:
                 speaker = previous  # a quote that continues the same speaker's words
             found.append((span, speaker, index))
