@@ -234,3 +234,19 @@ def test_what_the_amount_is(sentence: str, text: str, value: float, unit: str, a
 
 def test_a_one_off_is_no_count() -> None:
     assert [f.text for f in extract_figures("It was a one-off payment.")] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("It took one and a half hours.", "one and a half hours", 5400, "s"),
+        ("Two and a half million people voted.", "Two and a half million people", 2.5e6, "people"),
+        ("Two thirds of a million people live there.", "Two thirds of a million people", 666666.666667, "people"),
+        ("The bridge stood for two hundred years.", "two hundred years", 200 * 31557600, "s"),
+        ("Temperatures ranged from minus 5 to 10 degrees.", "minus 5 to 10 degrees", -5, "°"),
+    ],
+)  # fmt: skip
+def test_compound_amounts(sentence: str, text: str, value: float, unit: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.unit) == (text, unit)
+    assert fig.value == pytest.approx(value)

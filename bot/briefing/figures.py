@@ -321,6 +321,12 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
             return None
     written = value
     value, end = _apply_scale(m, value)
+    half = _AND_A_HALF.match(s, end) if value is not None and not m.group("scale") else None
+    if half:  # "one and a half hours", "two and a half million people"
+        value = written = (value or 0) + 0.5
+        end = half.end()
+        if half.group("scale"):
+            value = value * SCALES[half.group("scale").lower()]
     if words and not cur and _words_year(s, m, value, end):
         return _Hit(start, end, value, None, "date", iso=f"{value:.0f}", raw=value)
     scaled = bool(m.group("scale")) and end == m.end() and m.group("scale") is not None
@@ -423,6 +429,8 @@ def _fraction_hits(s: str) -> list[_Hit]:
                              m.end(), 0.5, "fraction", "fraction", raw=0.5))
             continue
         n = m.group("n").lower()
+        if n == "a" and s[max(0, m.start() - 4) : m.start()].lower() == "and ":
+            continue  # "one and a half hours" is read whole with its number
         numerator = 1 if n == "a" else SMALL[n]
         if m.group("d").lower().endswith("s") != (numerator > 1) and m.group("d").lower() not in ("half",):
             if numerator > 1:
@@ -454,6 +462,7 @@ _LETTERS = re.compile(r"[a-z]+")
 _ONE_WHO = re.compile(r"\s+(?:of|said|says|told|tells|added|wrote|noted|argued|who)\b")
 _HYPHEN_NOUN = re.compile(r"-([a-z]{3,20})\b(?!-)")
 _NOT_COUNTED = frozenset("odd something plus fold time times point way ish like".split())
+_AND_A_HALF = re.compile(r"\sand\sa\shalf\b(?:[\s-](?P<scale>million|billion|thousand|trillion)\b)?", re.I)
 _AGE_WORDS = frozenset(("aged", "age", "ages"))
 
 
@@ -619,7 +628,7 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
     ordered = sorted(hits, key=lambda h: h.start)
     for first, second in zip(ordered, ordered[1:]):
         gap = s[first.end : second.start]
-        if first.kind == "date" or second.kind in ("date", "duration", "age"):
+        if first.kind in ("date", "fraction") or second.kind in ("date", "duration", "age", "fraction"):
             continue
         if first.unit is None and second.unit is not None:
             first.bare = False
