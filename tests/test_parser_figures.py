@@ -250,3 +250,8 @@ def test_compound_amounts(sentence: str, text: str, value: float, unit: str) -> 
     fig = only(sentence)
     assert (fig.text, fig.unit) == (text, unit)
     assert fig.value == pytest.approx(value)
+
+
+def test_a_game_result_is_no_figure() -> None:
+    found = extract_figures("Seattle beat the Aces 88-79 on Sunday after leading 50-41 at halftime.")
+    assert [f.text for f in found] == []

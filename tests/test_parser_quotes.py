@@ -113,3 +113,17 @@ def test_the_company_speaks_under_the_name_given_before() -> None:
     )
     assert found["bare minimum needed to survive."] == "Northwind Foods"
     assert speakers('"We are profitable," the company said.') == {"We are profitable,": "company"}
+
+
+def test_age_interrupted_quote_and_the_person_named_just_before() -> None:
+    found = speakers(
+        "Maya Okonkwo scored 31 points.",
+        '"I kept shooting," Okonkwo, 22, said. Coach Noelle Quinn agreed. "She has," Quinn said, "a calm head."',
+        'Her mother, Ada, watched from the stands. "I cried all game," she said.',
+    )
+    assert found == {
+        "I kept shooting,": "Maya Okonkwo",
+        "She has,": "Noelle Quinn",
+        "a calm head.": "Noelle Quinn",
+        "I cried all game,": "Ada",
+    }

@@ -466,6 +466,11 @@ _AND_A_HALF = re.compile(r"\sand\sa\shalf\b(?:[\s-](?P<scale>million|billion|tho
 _AGE_WORDS = frozenset(("aged", "age", "ages"))
 
 
+def _second_of_a_dropped_pair(s: str, start: int, taken: _Spans) -> bool:
+    before = s[max(0, start - 2) : start]
+    return len(before) == 2 and before[1] in "-–" and before[0].isdigit() and not taken.overlaps(start - 2, start - 1)
+
+
 def _not_figure_spans(s: str) -> list[tuple[int, int]]:
     """Dates without a year, clock times, ordinals, codes, links: read only near the digits."""
     spans: list[tuple[int, int]] = []
@@ -524,6 +529,8 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
     for m in core.finditer(s):
         if limit is not None and len(hits) > limit:
             break
+        if _second_of_a_dropped_pair(s, m.start(), taken_late):
+            continue  # "the Aces 88-79": the result of a game, whose first number was no figure
         if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):
@@ -595,10 +602,11 @@ def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     gap = s[first.end : second.start]
     window = s[max(0, first.start - 20) : first.start]
     if _RANGE.fullmatch(gap):
-        if _SCORE_BEFORE.search(window):
+        descending = (first.raw or 0) > (second.raw or 0)
+        if _SCORE_BEFORE.search(window) or descending and "-" in gap and first.unit is None and second.unit is None:
             first.bare = second.bare = first.unit is None and second.unit is None
-            return False  # "won 3-1" is a score, not two figures
-        return (first.raw or 0) <= (second.raw or 0) or first.unit is None
+            return False  # "won 3-1", "beat them 88-79": a result, not two figures
+        return not descending
     return _RANGE_AND.fullmatch(gap) is not None and _BETWEEN.search(window) is not None
 
 

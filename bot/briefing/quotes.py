@@ -225,16 +225,16 @@ def _name_runs(text: str) -> list[str]:
 
 
 _COMMA = re.compile(r",(?!\d)")  # not the comma in "2,270"
+_POSSESSIVES = frozenset("her his their its our my the a an".split())
 _NO_ONE = frozenset("another others other some one many most few several both all none".split())
 
 
 def pick_speaker(chunk: str) -> str | None:
     """The speaker named by an attribution phrase, e.g. "the chief executive, Jane Doe"."""
-    parts = [p.strip() for p in re.split(r",(?!\d)|\s[—–]\s", chunk) if p.strip()]
+    parts = [p.strip(" \"“”‘’'") for p in re.split(r",(?!\d)|\s[—–]\s", chunk)]
+    parts = [p for p in parts if p and not p[:1].isdigit()]  # "Okonkwo, 22," / "2,270 stores"
     if len(parts) == 1 and parts[0].lower() in _NO_ONE:
         return None  # "Another said": nobody the text names
-    if parts and parts[-1][:1].isdigit():
-        return None  # "2,270 stores" is no speaker
     for part in reversed(parts):
         if part.lower() in _PRONOUNS:
             return part.lower()
@@ -372,6 +372,20 @@ class _Resolver:
                 return subject
         return None
 
+    def _person_subject(self, sentence: str) -> str | None:
+        """The person a sentence opens with: "Jane Doe said", "Okafor, 58, said", "Her mother, Ada, ..."."""
+        opening = _LEADING_ADVERBIAL.sub("", sentence)
+        name = strip_title(_name_at_start(opening))
+        low = name.lower()
+        if name and (len(name.split()) >= 2 or name in self.full_names) and low not in _NOT_NAMES:
+            return name  # not "Economists"
+        parts = _COMMA.split(opening[:200])
+        if len(parts) >= 3 and parts[0].split()[:1] and parts[0].split()[0].lower() in _POSSESSIVES:
+            apposed = parts[1].strip()  # "Her mother, Ada, watched"
+            if apposed and _name_at_start(apposed) == apposed and apposed.lower() not in _NOT_NAMES:
+                return apposed
+        return None
+
     def resolve(
         self, who: str | None, paragraph: str, earlier: str = "", earlier_paragraphs: Sequence[str] = ()
     ) -> str | None:
@@ -382,14 +396,13 @@ class _Resolver:
         if who in _PRONOUNS:
             if who not in ("he", "she"):
                 return None
-            # Prefer the paragraph's subject ("Kiptum, who ... " / "Okafor said ..."), then
-            # the latest full name mentioned, then the latest speaker.
-            subject = _LEADING_ADVERBIAL.sub("", paragraph)
-            opening = _name_at_start(subject)
-            name = strip_title(opening) if opening else ""
-            is_person = len(name.split()) >= 2 or name in self.full_names  # not "Economists"
-            if is_person and name.lower() not in _NOT_NAMES and name.lower() not in _PRONOUNS:
-                return self.resolve(name, "")
+            # Prefer the subject of the sentences just before ("Her mother, Ada, watched ..."),
+            # then the paragraph's ("Kiptum, who ... "), then the latest full name, then the
+            # latest speaker.
+            for sentence in [*split_sentences(paragraph)[-2:][::-1], paragraph]:
+                name = self._person_subject(sentence)
+                if name:
+                    return self.resolve(name, "")
             for text in (paragraph, earlier):
                 runs = [n for n in _name_runs(text) if len(n.split()) >= 2]
                 if runs:
