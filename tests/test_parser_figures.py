@@ -255,3 +255,9 @@ def test_compound_amounts(sentence: str, text: str, value: float, unit: str) -> 
 def test_a_game_result_is_no_figure() -> None:
     found = extract_figures("Seattle beat the Aces 88-79 on Sunday after leading 50-41 at halftime.")
     assert [f.text for f in found] == []
+
+
+def test_a_range_in_a_key_point_is_not_folded_into_its_lower_end() -> None:
+    raw = "Steps\n\nWalking 7,000 steps a day helps.\n\n- Adults who walked 7,000 to 9,000 steps daily fared best.\n"
+    b = parse_briefing(raw, "s.txt")
+    assert [(f.value, f.high) for f in b.figures] == [(7000, None), (7000, 9000)]

@@ -127,3 +127,12 @@ def test_age_interrupted_quote_and_the_person_named_just_before() -> None:
         "a calm head.": "Noelle Quinn",
         "I cried all game,": "Ada",
     }
+
+
+def test_person_of_an_institution() -> None:
+    found = speakers(
+        '"Every step counts," said Dr. Priya Raman of the University of Sydney, the lead author.',
+        '"Rates will hold," said the Bank of England.',
+        'Secretary of State Anna Berg said: "We will help."',
+    )
+    assert found == {"Every step counts,": "Priya Raman", "Rates will hold,": "Bank of England", "We will help.": "Anna Berg"}

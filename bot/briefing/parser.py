@@ -100,8 +100,8 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
     """Whether ``new`` restates ``kept``; ``loose`` when one side is the headline."""
     if kept.kind == "date" or new.kind == "date":
         return kept.kind == new.kind and kept.iso == new.iso
-    if kept.value != new.value:
-        return False
+    if kept.value != new.value or kept.high != new.high:
+        return False  # "7,000 steps" is not "7,000 to 9,000 steps"
     if kept.value is None and kept.text.lower().split()[:1] != new.text.lower().split()[:1]:
         return False  # vague amounts: "thousands" restates "thousands of residents", not "dozens"
     if kept.unit != new.unit and not (loose and None in (new.unit, kept.unit)):

@@ -255,6 +255,7 @@ def _subject_before(prefix: str, verb: str) -> list[str]:
     return words
 
 
+_COMPARATIVES = frozenset("lower higher greater smaller bigger larger fewer".split())
 _NOT_AFTER_AMOUNT = frozenset(
     "yesterday today tonight overnight annually apiece each respectively higher lower more less".split()
 )
@@ -299,6 +300,8 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
             words.append(participle.group(1))
         return _clip(words)
     follows = _TOKEN.match(s, end)
+    if follows and follows.group(1) in _COMPARATIVES:  # "a 31% lower risk of heart disease"
+        follows = _TOKEN.match(s, follows.end())
     if kind in ("money", "percent", "quantity") and follows and _is_noun_after_amount(follows.group(1)):
         words = _after_phrase(s, end, starters_only=False)[0]  # "a $24.6 billion merger of X"
         if words:

@@ -229,9 +229,18 @@ _POSSESSIVES = frozenset("her his their its our my the a an".split())
 _NO_ONE = frozenset("another others other some one many most few several both all none".split())
 
 
+def _person_of_place(part: str) -> str:
+    """ "Dr. Priya Raman of the University of Sydney" -> "Dr. Priya Raman"; "Bank of England" stays."""
+    head, of, _rest = part.partition(" of ")
+    named = [t for t in head.split() if t.lower().rstrip(".") not in _TITLES]
+    if of and len(named) >= 2 and _name_at_start(head) == head:  # not "Secretary of State Schwartz"
+        return head
+    return part
+
+
 def pick_speaker(chunk: str) -> str | None:
     """The speaker named by an attribution phrase, e.g. "the chief executive, Jane Doe"."""
-    parts = [p.strip(" \"“”‘’'") for p in re.split(r",(?!\d)|\s[—–]\s", chunk)]
+    parts = [_person_of_place(p.strip(" \"“”‘’'")) for p in re.split(r",(?!\d)|\s[—–]\s", chunk)]
     parts = [p for p in parts if p and not p[:1].isdigit()]  # "Okonkwo, 22," / "2,270 stores"
     if len(parts) == 1 and parts[0].lower() in _NO_ONE:
         return None  # "Another said": nobody the text names
