@@ -54,8 +54,10 @@ def test_one_paragraph_of_numbers_without_a_full_stop_is_stored_linearly() -> No
         '"' + "word " * (SIZE // 5),
         "“Yes,” said Al. " * (SIZE // 16),
         "one two three four " * (SIZE // 19),
+        "‘a b " * (SIZE // 5),
     ],
-    ids=["bangs", "dots", "brackets", "bold", "strike", "initials", "dashes", "capitals", "open-quote", "quotes", "number-words"],
+    ids=["bangs", "dots", "brackets", "bold", "strike", "initials", "dashes", "capitals", "open-quote", "quotes",
+         "number-words", "single-quotes"],
 )  # fmt: skip
 def test_pathological_lines_finish(body: str) -> None:
     raw = "Title\n\n" + body + "\n"

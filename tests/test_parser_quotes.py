@@ -136,3 +136,12 @@ def test_person_of_an_institution() -> None:
         'Secretary of State Anna Berg said: "We will help."',
     )
     assert found == {"Every step counts,": "Priya Raman", "Rates will hold,": "Bank of England", "We will help.": "Anna Berg"}
+
+
+def test_single_quotes_with_apostrophes_and_name_tags_with_titles() -> None:
+    found = speakers(
+        "‘We’ve heard it all before,’ said Gloria Mendes, 67, whose basement flooded.",
+        'Councillor Tom Reyes: "Who pays for this?"',
+        "'It isn't over,' Reyes added.",
+    )
+    assert found == {"We’ve heard it all before,": "Gloria Mendes", "Who pays for this?": "Tom Reyes", "It isn't over,": "Tom Reyes"}

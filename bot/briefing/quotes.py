@@ -36,7 +36,8 @@ _TITLES = frozenset(
     head leader manager analyst economist envoy lawmaker sheriff detective inspector superintendent
     marshal premier dean rabbi rev reverend father archbishop bishop cardinal sheikh emir crown lord
     sir dame mp senior attorney striker midfielder defender goalkeeper forward chancellor minister
-    commissioner secretary-general ceo""".split()
+    commissioner secretary-general ceo councillor councilor councilman councilwoman alderman
+    assemblyman assemblywoman congressman congresswoman""".split()
 )
 _NOT_NAMES = frozenset(
     """in on at after before but and the a an this that however meanwhile still when while if as
@@ -87,9 +88,11 @@ _LOOKBACK = 400  # characters before a quote searched for its attribution
 _MAX_QUOTE_CHARS = 2000  # an unclosed quote mark must not copy a whole long paragraph again
 _DOUBLE_MARK = re.compile(r"[“„«\"]")
 _OPEN_DOUBLE = {"“": "”", "„": "“", "«": "»", "\"": "\""}
-_SINGLE = re.compile(
-    r"(?:(?<=^)|(?<=[\s(\[—–]))[‘'](?=[A-Za-z])(?P<body>[^‘’'\"“”\n]{1,400}?)(?<=[\w.,!?])[’'](?=[\s.,;:!?)\]—–]|$)"
-)
+# Single quotes: an opening mark before a letter; the closing mark is the first one within
+# 400 characters that no letter follows, so apostrophes ("We’ve", "Macy’s") stay inside.
+_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–]))[‘'](?=[^\W\d_])")
+_SINGLE_CLOSE = re.compile(r"(?<=[^\s‘'])[’'](?![^\W\d_])")
+_MAX_SINGLE = 400
 
 
 @dataclass(slots=True)
@@ -127,13 +130,30 @@ def find_quotes(p: str) -> list[_Span]:
             continue
         i += 1
     starts = [s.start for s in spans]
-    for m in _SINGLE.finditer(p) if ("'" in p or "‘" in p) else ():
-        k = bisect_right(starts, m.start()) - 1
-        inside = k >= 0 and spans[k].start <= m.start() < spans[k].end
-        if not inside and " " in m.group("body").strip():
-            spans.append(_Span(m.start(), m.end(), m.group("body").strip(), True))
+    for start, end, body in _single_quotes(p) if ("'" in p or "‘" in p) else ():
+        k = bisect_right(starts, start) - 1
+        inside = k >= 0 and spans[k].start <= start < spans[k].end
+        if not inside and " " in body:
+            spans.append(_Span(start, end, body, True))
     spans.sort(key=lambda s: s.start)
     return spans
+
+
+def _single_quotes(p: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of passages in single quote marks: ‘like this,’ or 'like this'."""
+    found = []
+    pos = 0
+    while True:
+        opening = _SINGLE_OPEN.search(p, pos)
+        if opening is None:
+            return found
+        closing = _SINGLE_CLOSE.search(p, opening.end(), opening.end() + _MAX_SINGLE)
+        body = p[opening.end() : closing.start()] if closing else ""
+        if closing is None or any(c in body for c in "\"“”\n"):
+            pos = opening.end()
+            continue
+        found.append((opening.start(), closing.end(), body.strip()))
+        pos = closing.end()
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:
