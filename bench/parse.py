@@ -1,7 +1,10 @@
 """Parser throughput and worst cases: MB/s for ordinary, number-dense, quote-dense, bullet and
 single-line inputs at 10 KB, 100 KB and 1 MB, the ratio of the slowest to ordinary, the size
-of what is stored (`to_json`) relative to the input, and the corpus scores when
-../shared/corpus exists.
+of what is stored (`to_json`) relative to the input, and, when ../shared/corpus exists, the
+throughput on its real articles and the corpus scores.
+
+"ordinary" is the bundled and sample briefings repeated: about 10 figure mentions per KB,
+about twice as dense as the real articles, so it is the harder case.
 
     .venv/bin/python -m bench.parse            # all sizes
     .venv/bin/python -m bench.parse --quick    # 10 KB and 100 KB only
@@ -109,6 +112,22 @@ def time_parse(raw: bytes, runs: int) -> tuple[float, int]:
     return statistics.median(times), stored
 
 
+def corpus_throughput() -> str:
+    """MB/s over the real articles of ../shared/corpus, each parsed as its own file."""
+    files = [p.read_bytes() for p in sorted(CORPUS.glob("*.txt"))]
+    if not files:
+        return "real articles: corpus absent"
+    runs = []
+    for _ in range(9):
+        started = time.process_time()
+        for raw in files:
+            parse_briefing(raw, "article.txt")
+        runs.append(time.process_time() - started)
+    seconds = statistics.median(runs)
+    size = sum(map(len, files))
+    return f"real articles: {len(files)} files, {size:,} bytes, {seconds:.4f} s, {size / seconds / 1e6:.2f} MB/s (median of 9)"
+
+
 def corpus_scores() -> str:
     score = CORPUS / "score.py"
     if not score.exists():
@@ -141,6 +160,7 @@ async def main() -> None:
     quick = "--quick" in sys.argv
     print("\n== parser throughput and worst cases ==")
     run_tables(SIZES[:2] if quick else SIZES)
+    print(corpus_throughput())
     print(corpus_scores())
 
 

@@ -38,6 +38,11 @@ _CORE = re.compile(
 )
 # The same for sentences with no number words: far fewer places to try.
 _CORE_DIGITS = re.compile(rf"(?P<cur>{_CUR})?(?P<num>{_NUM})(?P<vague>(?!))?(?P<words>(?!))?" + _SCALE_AFTER)
+# And for sentences with number words but no digits.
+_CORE_WORDS = re.compile(
+    rf"(?P<cur>(?!))?(?P<num>(?!))?(?=[a-zA-Z])(?:(?i:\b(?P<vague>{_VAGUE})\b)|(?i:\b(?P<words>{WORD_NUMBER})\b))"
+    + _SCALE_AFTER
+)
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[\s-]?)(?P<unit>%|(?i:per\s*cent|percent|pct)|"
     + rf"(?i:{alternation([*CURRENCY_WORDS, *UNITS, *TIME_UNITS, 'cents'])})"
@@ -525,7 +530,7 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
         spans += _not_figure_spans(s)
     blocked = _Spans(spans)
     hits = list(early)
-    core = _CORE_DIGITS if _NUMBER_WORDS.isdisjoint(words) else _CORE
+    core = _CORE_DIGITS if _NUMBER_WORDS.isdisjoint(words) else _CORE if has_digit else _CORE_WORDS
     for m in core.finditer(s):
         if limit is not None and len(hits) > limit:
             break

@@ -380,12 +380,20 @@ class _Resolver:
     """Turns pronouns and surnames into the full names the briefing uses."""
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
-        runs = (part for p in paragraphs for n in _name_runs(p) for part in n.split(" of "))
-        self.full_names: dict[str, str] = {}  # surname -> first full name with it
-        for name in runs:
-            if len(name.split()) >= 2:
-                self.full_names.setdefault(name.split()[-1], name)
+        self.paragraphs = paragraphs
+        self._full_names: dict[str, str] | None = None
         self.last_person: str | None = None
+
+    @property
+    def full_names(self) -> dict[str, str]:
+        """Surname -> the first full name with it; read from the text the first time it is needed."""
+        if self._full_names is None:
+            self._full_names = {}
+            runs = (part for p in self.paragraphs for n in _name_runs(p) for part in n.split(" of "))
+            for name in runs:
+                if len(name.split()) >= 2:
+                    self._full_names.setdefault(name.split()[-1], name)
+        return self._full_names
 
     def _organisation_before(self, texts: Sequence[str]) -> str | None:
         """The last subject named in ``texts`` that is no person: "Also Monday, Macy’s, a retailer, says"."""
