@@ -104,6 +104,28 @@ _AT_START = re.compile(r"[\s\"'“‘(\[—–-]*$")
 _LOOKBACK = 32  # characters before a number that its context checks read (the longest is "in excess of")
 
 
+# The last word of each phrase the end-anchored patterns below look for: a cheap test on the
+# word before a number decides whether a pattern needs to run at all.
+_APPROX_LAST = frozenset(
+    "to around about nearly almost than over approximately roughly some least as under estimated "
+    "of circa approx approx. ~".split()
+)
+_PREFIX_LAST = frozenset(
+    "No. Nos. number Number Article article Chapter Section Resolution Flight flight Route Highway "
+    "Interstate Level Grade Stage Phase Season Episode Act top Top bottom Bottom".split()
+)
+_SCALE_LAST = frozenset("magnitude category categories".split())
+
+
+def _word_before(s: str, start: int) -> str:
+    """The word just before ``start`` (spaces and hyphens skipped), as written."""
+    window = s[max(0, start - _LOOKBACK) : start].rstrip(" -")
+    if window.endswith(("#", "~", "−")):
+        return window[-1]
+    words = window.rsplit(None, 1)
+    return words[-1] if words else ""
+
+
 def _at_start(s: str, pos: int) -> bool:
     """Whether only spaces, quotes or brackets precede ``pos`` in the sentence."""
     return pos < 8 and _AT_START.match(s, 0, pos) is not None
@@ -281,7 +303,8 @@ def _is_name_number(s: str, start: int, headline: bool) -> bool:
     """Digits that are part of a name: "Apollo 17", "Article 5", "Flight 370"."""
     offset = max(0, start - _LOOKBACK)
     before = s[offset:start]
-    if _NAME_PREFIX.search(before):
+    last = _word_before(s, start)
+    if (last in _PREFIX_LAST or last == "#") and _NAME_PREFIX.search(before):
         return True
     prev = _PREV_WORD.search(before)
     if headline or not prev or not prev.group(1)[0].isupper():
@@ -313,7 +336,8 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
     cur = m.group("cur")
     start = m.start()
     words = m.group("words")
-    scale_before = _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start)
+    last = _word_before(s, start)
+    scale_before = _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start) if last.lower() in _SCALE_LAST else None
     if words:
         if not vague and value is None:
             return None
@@ -343,7 +367,8 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
         return _Hit(start, hyphened.end(), round_value(value), plural(hyphened.group(1)), "count", raw=written)
     if unit is None and scale_before:
         unit = "magnitude" if scale_before.group(0).lower().startswith("magnitude") else "category"
-    negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if value is not None else None
+    maybe_negative = value is not None and (last == "−" or last.lower() == "minus")
+    negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if maybe_negative else None
     if negative and value is not None:
         value, written, start = -value, -(written or 0), negative.start()
     hit = _Hit(start, end, value, unit, kind, approx=vague, raw=written)
@@ -558,7 +583,8 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
 
 def _figure(s: str, hit: _Hit) -> Figure:
     window = s[max(0, hit.start - _LOOKBACK) : hit.start]
-    approx = hit.approx or _APPROX_BEFORE.search(window) is not None
+    maybe = _word_before(s, hit.start).lower() in _APPROX_LAST
+    approx = hit.approx or maybe and _APPROX_BEFORE.search(window) is not None
     approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
     return Figure(
         text=s[hit.start : hit.end].strip(),

@@ -49,6 +49,9 @@ _APPROX_TAIL = re.compile(
     r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
     r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|minus)\s*)$"
 )
+_APPROX_LAST_WORDS = frozenset(
+    "to around about nearly almost than over approximately roughly some least as under estimated of circa minus".split()
+)
 _WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
 _SUBJECT_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who|with|after|as|that)\b")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
@@ -163,6 +166,9 @@ def _after_phrase(s: str, end: int, *, starters_only: bool) -> tuple[list[str], 
 def _strip_approx(text: str) -> str:
     """The text without a trailing "up to", "more than", ... (only its end is searched)."""
     for _ in range(3):  # "at least about": a few modifiers, stripped one at a time
+        last = text[-24:].rsplit(None, 1)[-1:]
+        if not last or last[0].lower() not in _APPROX_LAST_WORDS:
+            break
         m = _APPROX_TAIL.search(text, max(0, len(text) - 40))
         if m is None:
             break
