@@ -261,3 +261,10 @@ def test_a_range_in_a_key_point_is_not_folded_into_its_lower_end() -> None:
     raw = "Steps\n\nWalking 7,000 steps a day helps.\n\n- Adults who walked 7,000 to 9,000 steps daily fared best.\n"
     b = parse_briefing(raw, "s.txt")
     assert [(f.value, f.high) for f in b.figures] == [(7000, None), (7000, 9000)]
+
+
+@pytest.mark.parametrize("words", ["in excess of", "as many as", "an estimated", "upwards of", "close to"])
+def test_one_list_of_approximation_words(words: str) -> None:
+    fig = only(f"Rescuers reached {words} 300 stranded villagers.")
+    assert fig.approx and fig.value == 300
+    assert words.split()[-1] not in fig.about.split()

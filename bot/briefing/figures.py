@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from bot.briefing.model import Conversion, Figure, FigureKind
 from bot.briefing.numbers import (
+    APPROX_LAST_WORDS,
+    APPROX_WORDS,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
     MONTHS,
@@ -52,11 +54,7 @@ _OLD = re.compile(r"[\s-]+old\b", re.I)
 _COMPOUND_TIME = re.compile(
     rf"\s*,?\s*(?:and\s+)?(?P<n>{_NUM}|(?i:{WORD_NUMBER}))[\s-]?(?P<u>(?i:{alternation(TIME_UNITS)}))\b"
 )
-_APPROX_BEFORE = re.compile(
-    r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
-    r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
-    r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|approx\.?)|~)\s*$"
-)
+_APPROX_BEFORE = re.compile(rf"(?i:\b(?:{alternation(APPROX_WORDS)})|~)\s*$")
 _APPROX_AFTER = re.compile(r"(?:\s+or\s+(?:so|more)\b|-plus\b|\+)", re.I)
 _AGED = re.compile(rf"\b(?:aged|ages?\s+of|age)\s+(?P<n>\d{{1,3}}|(?i:{WORD_NUMBER}))\b")
 _NAME_AGE = re.compile(r"\b[A-Z][a-z'’-]+,\s(?P<n>\d{1,3}),(?!\d)")
@@ -106,10 +104,7 @@ _LOOKBACK = 32  # characters before a number that its context checks read (the l
 
 # The last word of each phrase the end-anchored patterns below look for: a cheap test on the
 # word before a number decides whether a pattern needs to run at all.
-_APPROX_LAST = frozenset(
-    "to around about nearly almost than over approximately roughly some least as under estimated "
-    "of circa approx approx. ~".split()
-)
+_APPROX_LAST = APPROX_LAST_WORDS | {"~"}
 _PREFIX_LAST = frozenset(
     "No. Nos. number Number Article article Chapter Section Resolution Flight flight Route Highway "
     "Interstate Level Grade Stage Phase Season Episode Act top Top bottom Bottom".split()

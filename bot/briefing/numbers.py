@@ -88,6 +88,16 @@ MONTHS = {
 }  # fmt: skip
 
 
+# The one list of words that make the figure after them approximate ("up to 30 km").
+APPROX_WORDS = (
+    "up to", "around", "about", "nearly", "almost", "more than", "over", "approximately", "roughly",
+    "some", "at least", "close to", "as many as", "as much as", "fewer than", "less than", "under",
+    "an estimated", "estimated", "upwards of", "in excess of", "circa", "approx.", "approx",
+)  # fmt: skip
+# The last word of each: a cheap test before the end-anchored patterns built from the list.
+APPROX_LAST_WORDS = frozenset(w.split()[-1] for w in APPROX_WORDS)
+
+
 def alternation(words: object) -> str:
     """A regex alternation of the given spellings, longest first, spaces matching any spacing."""
     items = sorted({str(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]

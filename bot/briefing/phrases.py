@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.briefing.numbers import APPROX_LAST_WORDS, APPROX_WORDS, alternation
+
 STOP = frozenset(
     """a an the of in on at to for from by with and or nor but as than that which who whom whose
     this these those is are was were be been being has have had do does did will would could should
@@ -44,14 +46,9 @@ _AUX_PARTICIPLE = re.compile(
 _TOKEN = re.compile(r"\s+([A-Za-z][A-Za-z'’-]*)")
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,4}(?=\s)")
 _WORDS = re.compile(r"(?:[A-Z]\.){2,4}|[A-Za-z][\w'’-]*(?:\.(?=\w))?[\w'’-]*")
-_APPROX_TAIL = re.compile(
-    r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
-    r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
-    r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|minus)\s*)$"
-)
-_APPROX_LAST_WORDS = frozenset(
-    "to around about nearly almost than over approximately roughly some least as under estimated of circa minus".split()
-)
+# Approximation words (one list, in numbers.py) and a sign are left out of descriptions.
+_APPROX_TAIL = re.compile(rf"(?i:\b(?:{alternation((*APPROX_WORDS, 'minus'))})\s*)$")
+_APPROX_LAST_WORDS = APPROX_LAST_WORDS | {"minus"}
 _WORD_ONLY = re.compile(r"[A-Za-z][\w'’-]*")
 _SUBJECT_BREAK = re.compile(r"[,;:(—–]|\s-\s|\b(?:and|but|while|whereas|which|who|with|after|as|that)\b")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s|\b(?:and|but|while|whereas|which|who)\b")
