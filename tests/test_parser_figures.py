@@ -192,6 +192,8 @@ def test_one_key_point_with_the_same_amount_twice() -> None:
         ("The region had less than half its normal rain.", ["half"]),
         ("Half a million people fled.", ["Half a million people"]),
         ("Orders fell in the second half of the quarter.", []),
+        ("Exports fell for a third straight month.", []),
+        ("Costs were cut by a third.", ["a third"]),
     ],
 )
 def test_one_and_half(sentence: str, texts: list[str]) -> None:

@@ -424,6 +424,11 @@ _RATIO = re.compile(
     r"(?i:\b(?P<a>one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\sin\s(?:every\s)?"
     r"(?P<b>two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b)"
 )
+_NEXT_WORD_AFTER = re.compile(r"[ ]([a-z]+)")
+_AFTER_FRACTION = frozenset(
+    "of less more fewer higher lower smaller larger bigger as in on at by from than to and or since over "
+    "between among across".split()
+)
 _ORDINAL_BEFORE = re.compile(r"\b(?:first|second|last|other|latter|former|back|front)\s$", re.I)
 _FRACTION_OF = re.compile(
     r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
@@ -460,6 +465,9 @@ def _fraction_hits(s: str) -> list[_Hit]:
         if m.group("d").lower().endswith("s") != (numerator > 1) and m.group("d").lower() not in ("half",):
             if numerator > 1:
                 continue  # "two third" is no fraction; "a thirds" neither
+        after = _NEXT_WORD_AFTER.match(s, m.end())
+        if after and after.group(1) not in _AFTER_FRACTION:
+            continue  # "a third straight month", "a fifth term": an ordinal, not a share
         value = numerator / _FRACTION_WORDS[m.group("d").lower()]
         hit = _Hit(m.start(), m.end(), round_value(value), "fraction", "fraction", raw=value)
         of = _FRACTION_OF.match(s, m.end())
