@@ -145,3 +145,11 @@ def test_single_quotes_with_apostrophes_and_name_tags_with_titles() -> None:
         "'It isn't over,' Reyes added.",
     )
     assert found == {"We’ve heard it all before,": "Gloria Mendes", "Who pays for this?": "Tom Reyes", "It isn't over,": "Tom Reyes"}
+
+
+def test_a_following_clause_with_its_own_speaker() -> None:
+    found = speakers(
+        'Prime Minister Rishi Sunak called it "a major moment," while opposition leader Keir Starmer said families '
+        'were struggling. "Prices are still rising," Starmer said.'
+    )
+    assert found == {"a major moment,": "Rishi Sunak", "Prices are still rising,": "Keir Starmer"}

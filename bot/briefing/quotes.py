@@ -50,6 +50,8 @@ _AFTER_VERB_FIRST = re.compile(rf"\s*(?:[,—–-]\s*)?{_VERBS}\s+(?P<who>[^.!?;
 _AFTER_SUBJECT_FIRST = re.compile(
     rf"\s*(?:[,—–-]\s*)?(?P<who>[^.!?;:\"“”]{{1,100}}?)\s+(?:has\s+|had\s+|also\s+|later\s+|then\s+)?{_VERBS}\b"
 )
+# '"...," while Keir Starmer said': the next clause has its own speaker, not this quote's.
+_NEW_CLAUSE = re.compile(r"(?:while|but|and|as|whereas|although|though|when|because|after|before|since)\b", re.I)
 _LOWER_NEXT = re.compile(r"\s*[a-z,]")
 _WHO_TAIL = re.compile(
     r"\s+(?:in|on|at|during|after|before|when|while|who|as|to|from|via|last|this|on)\b.*$|\s*[,—–].*$"
@@ -319,7 +321,7 @@ def _attribution_after(p: str, span: _Span) -> str | None:
         who = _through_abbreviations(p, m.start("who"), m.group("who"))
         return pick_speaker(_WHO_TAIL.sub("", who))
     m = _AFTER_SUBJECT_FIRST.match(p, span.end)
-    if m and len(m.group("who").split()) <= 10:
+    if m and len(m.group("who").split()) <= 10 and not _NEW_CLAUSE.match(m.group("who")):
         return pick_speaker(m.group("who"))
     return None
 
