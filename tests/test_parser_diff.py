@@ -39,3 +39,13 @@ def test_changed_new_and_gone_figures_pair_by_place() -> None:
     assert sorted(changes(old, new), key=str) == sorted(
         [("3 m", "4 m"), ("200 residents", "250 residents"), (None, "9 districts"), ("12 towns", None)], key=str
     )
+
+
+def test_labels_of_ranges_and_fractions() -> None:
+    from bot.briefing.diff import figure_label
+    from bot.briefing.figures import extract_figures
+
+    [snow] = extract_figures("Forecasters expect 20 to 30 centimeters of snow.")
+    [share] = extract_figures("Floods covered two-thirds of the town.")
+    [votes] = extract_figures("Turnout was 1,234.5 votes per precinct.")
+    assert (figure_label(snow), figure_label(share), figure_label(votes)) == ("20–30 cm", "two-thirds", "1,234.5 votes")

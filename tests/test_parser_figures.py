@@ -165,3 +165,108 @@ def test_same_number_with_two_meanings_is_two_figures() -> None:
     )
     b = parse_briefing(raw, "m.txt")
     assert [f.about for f in b.figures if f.value == 3] == ["index rose on Monday", "Bond yields also fell"]
+
+
+def test_initialisms_between_number_and_noun() -> None:
+    found = extract_figures("The blast killed 13 U.S. troops and injured at least 18 U.K. aid workers.")
+    assert [(f.text, f.value, f.unit) for f in found] == [
+        ("13 U.S. troops", 13, "troops"), ("18 U.K. aid workers", 18, "workers"),
+    ]  # fmt: skip
+
+
+def test_one_key_point_with_the_same_amount_twice() -> None:
+    raw = (
+        "Blasts in the Capital\n\nTwo blasts hit the capital on Thursday.\n\n"
+        "- The blasts killed dozens of civilians and injured dozens of civilians near the gate.\n"
+    )
+    b = parse_briefing(raw, "b.txt")
+    assert [f.about for f in b.figures if f.text == "dozens of civilians"] == ["civilians killed by blasts", "civilians injured"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "texts"),
+    [
+        ('"Prices are high," one trader said.', []),
+        ("One area of concern is the island.", []),
+        ("One person died and one further month of repairs is needed.", ["One person", "one further month"]),
+        ("The region had less than half its normal rain.", ["half"]),
+        ("Half a million people fled.", ["Half a million people"]),
+        ("Orders fell in the second half of the quarter.", []),
+        ("Exports fell for a third straight month.", []),
+        ("Costs were cut by a third.", ["a third"]),
+    ],
+)
+def test_one_and_half(sentence: str, texts: list[str]) -> None:
+    assert [f.text for f in extract_figures(sentence)] == texts
+
+
+def test_dateline_in_any_script_is_not_the_lead() -> None:
+    b = parse_briefing("Fire Near Málaga\n\nMÁLAGA, Spain (AP) — A wildfire burned 9,500 hectares.\n", "f.txt")
+    assert b.summary == "A wildfire burned 9,500 hectares."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The fleet was grounded from 2019-2021.", [("2019-2021", 2019, "date", 2019, 2021)]),
+        ("The home side won 3-1 on Sunday.", []),
+        ("The club is among the top 10 in Europe.", []),
+        ("About one in five homes lacked power.", [("one in five", 0.2, "fraction", None, None)]),
+        ("Nearly 1 in 3 adults smoke.", [("1 in 3", 0.333333333333, "fraction", None, None)]),
+    ],
+)
+def test_year_ranges_scores_ranks_and_shares(sentence: str, expected: list[tuple[object, ...]]) -> None:
+    found = [(f.text, f.value, f.kind, f.low, f.high) for f in extract_figures(sentence)]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit", "about"),
+    [
+        ("The judge issued a 62-page ruling.", "62-page", 62, "pages", "ruling"),
+        ("A five-member panel will review it.", "five-member", 5, "members", "panel"),
+        ("Regulators blocked the $24.6 billion merger of Kroger.", "$24.6 billion", 24.6e9, "USD", "merger of Kroger"),
+        ("The storm forced 12,000 people from their homes.", "12,000 people", 12000, "people", "people forced from their homes by storm"),
+    ],
+)  # fmt: skip
+def test_what_the_amount_is(sentence: str, text: str, value: float, unit: str, about: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.value, fig.unit, fig.about) == (text, value, unit, about)
+
+
+def test_a_one_off_is_no_count() -> None:
+    assert [f.text for f in extract_figures("It was a one-off payment.")] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("It took one and a half hours.", "one and a half hours", 5400, "s"),
+        ("Two and a half million people voted.", "Two and a half million people", 2.5e6, "people"),
+        ("Two thirds of a million people live there.", "Two thirds of a million people", 666666.666667, "people"),
+        ("The bridge stood for two hundred years.", "two hundred years", 200 * 31557600, "s"),
+        ("Temperatures ranged from minus 5 to 10 degrees.", "minus 5 to 10 degrees", -5, "°"),
+    ],
+)  # fmt: skip
+def test_compound_amounts(sentence: str, text: str, value: float, unit: str) -> None:
+    fig = only(sentence)
+    assert (fig.text, fig.unit) == (text, unit)
+    assert fig.value == pytest.approx(value)
+
+
+def test_a_game_result_is_no_figure() -> None:
+    found = extract_figures("Seattle beat the Aces 88-79 on Sunday after leading 50-41 at halftime.")
+    assert [f.text for f in found] == []
+
+
+def test_a_range_in_a_key_point_is_not_folded_into_its_lower_end() -> None:
+    raw = "Steps\n\nWalking 7,000 steps a day helps.\n\n- Adults who walked 7,000 to 9,000 steps daily fared best.\n"
+    b = parse_briefing(raw, "s.txt")
+    assert [(f.value, f.high) for f in b.figures] == [(7000, None), (7000, 9000)]
+
+
+@pytest.mark.parametrize("words", ["in excess of", "as many as", "an estimated", "upwards of", "close to"])
+def test_one_list_of_approximation_words(words: str) -> None:
+    fig = only(f"Rescuers reached {words} 300 stranded villagers.")
+    assert fig.approx and fig.value == 300
+    assert words.split()[-1] not in fig.about.split()

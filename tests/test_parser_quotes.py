@@ -81,3 +81,75 @@ def test_name_spans_any_script() -> None:
     assert [text[a:b] for a, b in name_spans(text)] == [
         "Ólafur Ragnar Grímsson", "Ali Şahin", "Bank of England", "Zürich",
     ]  # fmt: skip
+
+
+def test_he_after_a_plural_subject_and_a_full_stop_inside_a_name_run() -> None:
+    found = speakers(
+        'Analysts had expected the pause. "It was predictable," said Maria Olsen, an economist at ABN. '
+        'She added that a cut was "likely but not certain."',
+    )
+    assert found == {"It was predictable,": "Maria Olsen", "likely but not certain.": "Maria Olsen"}
+
+
+def test_unnamed_others_are_not_speakers() -> None:
+    found = speakers('"Prices are high," one trader said. Another said the euro was "a little softer."')
+    assert found["a little softer."] is None
+    assert found["Prices are high,"] == "one trader"
+
+
+def test_relative_clause_after_the_speaker_and_commas_inside_numbers() -> None:
+    found = speakers(
+        'Albertsons, which has about 2,270 stores, said it would "continue to operate."',
+        '"This is a win," Lina Khan told reporters. Khan, who has fought several mergers, added: "Competition matters."',
+    )
+    assert found == {"continue to operate.": "Albertsons", "This is a win,": "Lina Khan", "Competition matters.": "Lina Khan"}
+
+
+def test_the_company_speaks_under_the_name_given_before() -> None:
+    found = speakers(
+        "Meanwhile, Northwind Foods, the country's largest baker, says it will close 40 plants.",
+        "Jane Ortiz, a union leader, called the plan cruel.",
+        "The company says it must cut costs to the “bare minimum needed to survive.”",
+    )
+    assert found["bare minimum needed to survive."] == "Northwind Foods"
+    assert speakers('"We are profitable," the company said.') == {"We are profitable,": "company"}
+
+
+def test_age_interrupted_quote_and_the_person_named_just_before() -> None:
+    found = speakers(
+        "Maya Okonkwo scored 31 points.",
+        '"I kept shooting," Okonkwo, 22, said. Coach Noelle Quinn agreed. "She has," Quinn said, "a calm head."',
+        'Her mother, Ada, watched from the stands. "I cried all game," she said.',
+    )
+    assert found == {
+        "I kept shooting,": "Maya Okonkwo",
+        "She has,": "Noelle Quinn",
+        "a calm head.": "Noelle Quinn",
+        "I cried all game,": "Ada",
+    }
+
+
+def test_person_of_an_institution() -> None:
+    found = speakers(
+        '"Every step counts," said Dr. Priya Raman of the University of Sydney, the lead author.',
+        '"Rates will hold," said the Bank of England.',
+        'Secretary of State Anna Berg said: "We will help."',
+    )
+    assert found == {"Every step counts,": "Priya Raman", "Rates will hold,": "Bank of England", "We will help.": "Anna Berg"}
+
+
+def test_single_quotes_with_apostrophes_and_name_tags_with_titles() -> None:
+    found = speakers(
+        "‘We’ve heard it all before,’ said Gloria Mendes, 67, whose basement flooded.",
+        'Councillor Tom Reyes: "Who pays for this?"',
+        "'It isn't over,' Reyes added.",
+    )
+    assert found == {"We’ve heard it all before,": "Gloria Mendes", "Who pays for this?": "Tom Reyes", "It isn't over,": "Tom Reyes"}
+
+
+def test_a_following_clause_with_its_own_speaker() -> None:
+    found = speakers(
+        'Prime Minister Rishi Sunak called it "a major moment," while opposition leader Keir Starmer said families '
+        'were struggling. "Prices are still rising," Starmer said.'
+    )
+    assert found == {"a major moment,": "Rishi Sunak", "Prices are still rising,": "Keir Starmer"}

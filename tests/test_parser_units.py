@@ -126,7 +126,9 @@ def test_conversion_and_ranges() -> None:
 def test_about_phrases() -> None:
     assert only("Inflation rose to 3.2% in March.").about.startswith("Inflation rose")
     assert only("The company reported revenue of $4 billion.").about == "revenue"
-    assert only("Rescuers evacuated 1,500 residents of the town.").about == "evacuated residents of the town"
+    assert only("Rescuers evacuated 1,500 residents of the town.").about == "residents of the town evacuated by Rescuers"
+    assert only("It is grim, with rebel forces reportedly controlling 28 villages.").about == "villages controlled by rebel forces"
+    assert only("Police arrested 45 protesters on Monday.").about == "protesters arrested by Police"
 
 
 def test_quotes_and_speakers() -> None:

@@ -48,12 +48,15 @@ class BriefingChange:
 
 def figure_label(figure: Figure) -> str:
     """How a figure reads in a reply: "28 villages", "30 km (18 mi)", "12.5%", "thousands of residents"."""
-    if figure.value is None or figure.kind in ("date", "money", "duration", "age"):
+    if figure.value is None or figure.kind in ("date", "money", "duration", "age", "fraction"):
         return figure.text
+    number = _number_unit(figure.value, None)
+    if figure.high is not None:  # "20–30 km"
+        number += "–" + _number_unit(figure.high, None)
     if figure.unit == "%":
-        main = f"{_number_unit(figure.value, None)}%"
+        main = f"{number}%"
     else:
-        main = _number_unit(figure.value, figure.unit)
+        main = f"{number} {figure.unit}" if figure.unit else number
     if figure.conversions:
         main += " (" + ", ".join(_number_unit(c.value, c.unit) for c in figure.conversions) + ")"
     return main

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from bot.briefing.model import Conversion, Figure, FigureKind
 from bot.briefing.numbers import (
+    APPROX_LAST_WORDS,
+    APPROX_WORDS,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
     MONTHS,
@@ -22,18 +24,26 @@ from bot.briefing.numbers import (
     parse_words,
     round_value,
 )
-from bot.briefing.phrases import describe, noun_after
+from bot.briefing.phrases import describe, noun_after, plural
 from bot.briefing.text import excerpt
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = r"\d{1,3}(?:,\d\d\d)+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CUR = r"(?:US\$|CA?\$|AU?\$|HK\$|NZ\$|R\$|[$€£¥₹₽₴₩₺₦]|(?:USD|EUR|GBP|JPY|CHF|CNY)\s?)"
 _VAGUE = (
     r"(?:(?:tens|hundreds|thousands|millions|dozens|scores)(?:\s+(?:of\s+)?(?:thousands|millions))?"
     r"|(?:several|a\s+few|many)\s+(?:dozen|hundred|thousand|million|billion)s?)"
 )
+_SCALE_AFTER = r"(?:(?P<sep>[\s-]?)(?P<scale>(?i:thousand|million|billion|trillion)|mln|mn|bn|tn|[kmbMBK])(?![\w]))?"
 _CORE = re.compile(
     rf"(?P<cur>{_CUR})?(?:(?P<num>{_NUM})|(?i:\b(?P<vague>{_VAGUE})\b)|(?i:\b(?P<words>{WORD_NUMBER})\b))"
-    r"(?:(?P<sep>[\s-]?)(?P<scale>(?i:thousand|million|billion|trillion)|mln|mn|bn|tn|[kmbMBK])(?![\w]))?"
+    + _SCALE_AFTER
+)
+# The same for sentences with no number words: far fewer places to try.
+_CORE_DIGITS = re.compile(rf"(?P<cur>{_CUR})?(?P<num>{_NUM})(?P<vague>(?!))?(?P<words>(?!))?" + _SCALE_AFTER)
+# And for sentences with number words but no digits.
+_CORE_WORDS = re.compile(
+    rf"(?P<cur>(?!))?(?P<num>(?!))?(?=[a-zA-Z])(?:(?i:\b(?P<vague>{_VAGUE})\b)|(?i:\b(?P<words>{WORD_NUMBER})\b))"
+    + _SCALE_AFTER
 )
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[\s-]?)(?P<unit>%|(?i:per\s*cent|percent|pct)|"
@@ -44,11 +54,7 @@ _OLD = re.compile(r"[\s-]+old\b", re.I)
 _COMPOUND_TIME = re.compile(
     rf"\s*,?\s*(?:and\s+)?(?P<n>{_NUM}|(?i:{WORD_NUMBER}))[\s-]?(?P<u>(?i:{alternation(TIME_UNITS)}))\b"
 )
-_APPROX_BEFORE = re.compile(
-    r"(?i:\b(?:up\s+to|around|about|nearly|almost|more\s+than|over|approximately|roughly|some|"
-    r"at\s+least|close\s+to|as\s+many\s+as|as\s+much\s+as|fewer\s+than|less\s+than|under|"
-    r"an\s+estimated|estimated|upwards\s+of|in\s+excess\s+of|circa|approx\.?)|~)\s*$"
-)
+_APPROX_BEFORE = re.compile(rf"(?i:\b(?:{alternation(APPROX_WORDS)})|~)\s*$")
 _APPROX_AFTER = re.compile(r"(?:\s+or\s+(?:so|more)\b|-plus\b|\+)", re.I)
 _AGED = re.compile(rf"\b(?:aged|ages?\s+of|age)\s+(?P<n>\d{{1,3}}|(?i:{WORD_NUMBER}))\b")
 _NAME_AGE = re.compile(r"\b[A-Z][a-z'’-]+,\s(?P<n>\d{1,3}),(?!\d)")
@@ -73,15 +79,18 @@ _DATE = re.compile(
 _NOT_FIGURES = re.compile(
     rf"\b{_MON}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}\b"
-    r"|\b\d{1,2}(?::\d{2}){1,2}\s*(?:[ap]\.?m\b\.?|[AP]M\b)?|\b\d{1,2}\s*(?:[ap]\.m\.|[ap]m\b|[AP]M\b)"
+    r"|\b\d{1,2}(?::\d\d){1,2}\s*(?:[ap]\.?m\b\.?|[AP]M\b)?|\b\d{1,2}\s*(?:[ap]\.m\.|[ap]m\b|[AP]M\b)"
     r"|\b\d+(?:st|nd|rd|th)\b|'?\b\d{2,4}'?s\b|(?<![\w$€£])[A-Za-z]+-?\d[\w-]*"
-    r"|\b\d+/\d+\b|https?://\S+|www\.\S+|\b[\w.-]+@[\w.-]+"
+    r"|\b\d+/\d+\b"
 )
+_LINKS = re.compile(r"https?://\S+|www\.\S+|(?<![\w.-])[\w.-]{1,64}@[\w.-]+")
+_DIGITS = re.compile(r"\d+")
+_NEAR_DIGITS = 40  # characters either side of a digit run that a not-a-figure span can reach
 _NOT_FIGURE_WORDS = re.compile(r"(?i:\bone\s+(?:of|another|more)\b)")
 _HAS_DIGIT = re.compile(r"\d")
 _NAME_PREFIX = re.compile(
     r"(?:\b(?:No\.|Nos\.|number|Number|Article|article|Chapter|Section|Resolution|Flight|flight|"
-    r"Route|Highway|Interstate|Level|Grade|Stage|Phase|Season|Episode|Act)|#)\s*$"
+    r"Route|Highway|Interstate|Level|Grade|Stage|Phase|Season|Episode|Act|top|Top|bottom|Bottom)|#)\s*$"
 )
 _PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)\s*$")
 _YEAR_CONTEXT = re.compile(
@@ -90,7 +99,26 @@ _YEAR_CONTEXT = re.compile(
 )
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _AT_START = re.compile(r"[\s\"'“‘(\[—–-]*$")
-_LOOKBACK = 80  # characters before a number that its context checks read
+_LOOKBACK = 32  # characters before a number that its context checks read (the longest is "in excess of")
+
+
+# The last word of each phrase the end-anchored patterns below look for: a cheap test on the
+# word before a number decides whether a pattern needs to run at all.
+_APPROX_LAST = APPROX_LAST_WORDS | {"~"}
+_PREFIX_LAST = frozenset(
+    "No. Nos. number Number Article article Chapter Section Resolution Flight flight Route Highway "
+    "Interstate Level Grade Stage Phase Season Episode Act top Top bottom Bottom".split()
+)
+_SCALE_LAST = frozenset("magnitude category categories".split())
+
+
+def _word_before(s: str, start: int) -> str:
+    """The word just before ``start`` (spaces and hyphens skipped), as written."""
+    window = s[max(0, start - _LOOKBACK) : start].rstrip(" -")
+    if window.endswith(("#", "~", "−")):
+        return window[-1]
+    words = window.rsplit(None, 1)
+    return words[-1] if words else ""
 
 
 def _at_start(s: str, pos: int) -> bool:
@@ -253,13 +281,13 @@ def _date_hits(s: str) -> list[_Hit]:
     return hits
 
 
-def _age_hits(s: str) -> list[_Hit]:
+def _age_hits(s: str, has_digit: bool, has_age_word: bool) -> list[_Hit]:
     hits = []
-    for m in _AGED.finditer(s):
+    for m in _AGED.finditer(s) if has_age_word else ():
         value = _value_of(m.group("n"))
         if value is not None:
             hits.append(_Hit(m.start("n"), m.end("n"), value, "year", "age"))
-    for m in _NAME_AGE.finditer(s):
+    for m in _NAME_AGE.finditer(s) if has_digit else ():
         value = float(m.group("n"))
         if 0 < value < 120:
             hits.append(_Hit(m.start("n"), m.end("n"), value, "year", "age"))
@@ -270,7 +298,8 @@ def _is_name_number(s: str, start: int, headline: bool) -> bool:
     """Digits that are part of a name: "Apollo 17", "Article 5", "Flight 370"."""
     offset = max(0, start - _LOOKBACK)
     before = s[offset:start]
-    if _NAME_PREFIX.search(before):
+    last = _word_before(s, start)
+    if (last in _PREFIX_LAST or last == "#") and _NAME_PREFIX.search(before):
         return True
     prev = _PREV_WORD.search(before)
     if headline or not prev or not prev.group(1)[0].isupper():
@@ -302,7 +331,8 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
     cur = m.group("cur")
     start = m.start()
     words = m.group("words")
-    scale_before = _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start)
+    last = _word_before(s, start)
+    scale_before = _BEFORE_UNIT.search(s, max(0, start - _LOOKBACK), start) if last.lower() in _SCALE_LAST else None
     if words:
         if not vague and value is None:
             return None
@@ -315,15 +345,25 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
             return None
     written = value
     value, end = _apply_scale(m, value)
+    half = _AND_A_HALF.match(s, end) if value is not None and not m.group("scale") else None
+    if half:  # "one and a half hours", "two and a half million people"
+        value = written = (value or 0) + 0.5
+        end = half.end()
+        if half.group("scale"):
+            value = value * SCALES[half.group("scale").lower()]
     if words and not cur and _words_year(s, m, value, end):
         return _Hit(start, end, value, None, "date", iso=f"{value:.0f}", raw=value)
     scaled = bool(m.group("scale")) and end == m.end() and m.group("scale") is not None
     unit, kind, value, end = _read_unit(s, end, value, cur, scaled or vague)
     if m.group("num") and unit is None and end < len(s) and s[end].isalpha():
         return None  # glued letters that are no unit: "5G", "4x4"
+    hyphened = _HYPHEN_NOUN.match(s, end) if unit is None and value not in (None, 1) else None
+    if hyphened and hyphened.group(1) not in _NOT_COUNTED:  # "a 62-page ruling", "a five-member panel"
+        return _Hit(start, hyphened.end(), round_value(value), plural(hyphened.group(1)), "count", raw=written)
     if unit is None and scale_before:
         unit = "magnitude" if scale_before.group(0).lower().startswith("magnitude") else "category"
-    negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if value is not None else None
+    maybe_negative = value is not None and (last == "−" or last.lower() == "minus")
+    negative = _NEGATIVE.search(s, max(0, start - _LOOKBACK), start) if maybe_negative else None
     if negative and value is not None:
         value, written, start = -value, -(written or 0), negative.start()
     hit = _Hit(start, end, value, unit, kind, approx=vague, raw=written)
@@ -347,6 +387,8 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
                 hit.kind, hit.unit = "duration", "s"
                 hit.value = value * TIME_UNITS[word.lower()]
             else:
+                if value == 1 and words and _ONE_WHO.match(s, noun_end):
+                    return None  # "one trader said", "One area of concern": a pronoun, not a count
                 hit.kind, hit.unit = "count", word
             hit.noun = (noun_start, noun_end)
             hit.end = noun_end
@@ -375,26 +417,57 @@ _FRACTION_WORDS = {
 _FRACTION = re.compile(
     r"(?i:\b(?P<n>a|one|two|three|four|five|six|seven|eight|nine)[\s-]"
     rf"(?P<d>{'|'.join(sorted(_FRACTION_WORDS, key=len, reverse=True))})\b"
-    r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b)"
+    r"|\b(?:cut|reduced|fell|dropped|split)\s+(?:by\s+|in\s+)?(?P<half>half)\b"
+    r"|\b(?P<half_of>half)\s(?:of|the|its|their|his|her|our)\b)"
 )
+_RATIO = re.compile(
+    r"(?i:\b(?P<a>one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\sin\s(?:every\s)?"
+    r"(?P<b>two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b)"
+)
+_NEXT_WORD_AFTER = re.compile(r"[ ]([a-z]+)")
+_AFTER_FRACTION = frozenset(
+    "of less more fewer higher lower smaller larger bigger as in on at by from than to and or since over "
+    "between among across".split()
+)
+_ORDINAL_BEFORE = re.compile(r"\b(?:first|second|last|other|latter|former|back|front)\s$", re.I)
 _FRACTION_OF = re.compile(
     r"\s+of\s+(?:a|an|one)\s+(?:(?P<scale>thousand|million|billion|trillion)\b|(?=(?P<unit>[a-z]+)\b))", re.I
 )
+
+
+def _ratio_hits(s: str) -> list[_Hit]:
+    """ "one in five homes", "1 in 3 adults": a share, as a fraction."""
+    hits = []
+    for m in _RATIO.finditer(s):
+        a, b = (_value_of(m.group(g)) for g in ("a", "b"))
+        if a and b and a < b:
+            hits.append(_Hit(m.start(), m.end(), round_value(a / b), "fraction", "fraction", raw=a / b))
+    return hits
 
 
 def _fraction_hits(s: str) -> list[_Hit]:
     """ "two-thirds of the town", "cut in half", "four-tenths of a second", "a third of a million people"."""
     hits = []
     for m in _FRACTION.finditer(s):
+        if m.group("half_of"):
+            if _ORDINAL_BEFORE.search(s, max(0, m.start() - 12), m.start()):
+                continue  # "the second half of the year" is a period, not a fraction
+            hits.append(_Hit(m.start("half_of"), m.end("half_of"), 0.5, "fraction", "fraction", raw=0.5))
+            continue
         if m.group("half"):
             hits.append(_Hit(m.start("half") - 3 if s[m.start("half") - 3 : m.start("half")] == "in " else m.start("half"),
                              m.end(), 0.5, "fraction", "fraction", raw=0.5))
             continue
         n = m.group("n").lower()
+        if n == "a" and s[max(0, m.start() - 4) : m.start()].lower() == "and ":
+            continue  # "one and a half hours" is read whole with its number
         numerator = 1 if n == "a" else SMALL[n]
         if m.group("d").lower().endswith("s") != (numerator > 1) and m.group("d").lower() not in ("half",):
             if numerator > 1:
                 continue  # "two third" is no fraction; "a thirds" neither
+        after = _NEXT_WORD_AFTER.match(s, m.end())
+        if after and after.group(1) not in _AFTER_FRACTION:
+            continue  # "a third straight month", "a fifth term": an ordinal, not a share
         value = numerator / _FRACTION_WORDS[m.group("d").lower()]
         hit = _Hit(m.start(), m.end(), round_value(value), "fraction", "fraction", raw=value)
         of = _FRACTION_OF.match(s, m.end())
@@ -412,16 +485,64 @@ def _fraction_hits(s: str) -> list[_Hit]:
     return hits
 
 
-def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
-    """Every figure in one sentence (or headline, or key point), in reading order."""
+_NUMBER_WORDS = frozenset(
+    [*SMALL, *_FRACTION_WORDS, "dozen", "dozens", "hundred", "hundreds", "thousand", "thousands",
+     "million", "millions", "billion", "billions", "trillion", "tens", "scores"]
+)  # fmt: skip
+_LETTERS = re.compile(r"[a-z]+")
+
+
+_ONE_WHO = re.compile(r"\s+(?:of|said|says|told|tells|added|wrote|noted|argued|who)\b")
+_HYPHEN_NOUN = re.compile(r"-([a-z]{3,20})\b(?!-)")
+_NOT_COUNTED = frozenset("odd something plus fold time times point way ish like".split())
+_AND_A_HALF = re.compile(r"\sand\sa\shalf\b(?:[\s-](?P<scale>million|billion|thousand|trillion)\b)?", re.I)
+_AGE_WORDS = frozenset(("aged", "age", "ages"))
+
+
+def _second_of_a_dropped_pair(s: str, start: int, taken: _Spans) -> bool:
+    before = s[max(0, start - 2) : start]
+    return len(before) == 2 and before[1] in "-–" and before[0].isdigit() and not taken.overlaps(start - 2, start - 1)
+
+
+def _not_figure_spans(s: str) -> list[tuple[int, int]]:
+    """Dates without a year, clock times, ordinals, codes, links: read only near the digits."""
+    spans: list[tuple[int, int]] = []
+    lo = hi = -1
+    for m in _DIGITS.finditer(s):
+        start, end = max(0, m.start() - _NEAR_DIGITS), min(len(s), m.end() + _NEAR_DIGITS)
+        if start > hi:
+            if hi > lo:
+                spans += [(x.start(), x.end()) for x in _NOT_FIGURES.finditer(s, lo, hi)]
+            lo = start
+        hi = end
+    if hi > lo:
+        spans += [(x.start(), x.end()) for x in _NOT_FIGURES.finditer(s, lo, hi)]
+    if "://" in s or "www." in s or "@" in s:
+        spans += [(x.start(), x.end()) for x in _LINKS.finditer(s)]
+    return spans
+
+
+def extract_figures(sentence: str, *, headline: bool = False, limit: int | None = None) -> list[Figure]:
+    """Every figure in one sentence (or headline, or key point), in reading order; the first ``limit``."""
     s = sentence
     has_digit = _HAS_DIGIT.search(s) is not None
+    # A cheap first look at the words decides which of the costlier patterns run at all.
+    words = frozenset(_LETTERS.findall(s.lower()))
+    if not has_digit and _NUMBER_WORDS.isdisjoint(words):
+        return []
     # Dates first, then ages and race times that do not overlap them: both lists come out in
     # order, so the spans they take are built once and only read afterwards.
     early = _date_hits(s) if has_digit else []
     dates = _Spans([(h.start, h.end) for h in early])
     extra = _Spans()
-    for hit in sorted([*_age_hits(s), *_clock_durations(s), *_fraction_hits(s)], key=lambda h: h.start):
+    candidates = _age_hits(s, has_digit, not _AGE_WORDS.isdisjoint(words))
+    if has_digit:
+        candidates += _clock_durations(s)
+    if not _FRACTION_WORDS.keys().isdisjoint(words):
+        candidates += _fraction_hits(s)
+    if "in" in words:
+        candidates += _ratio_hits(s)
+    for hit in sorted(candidates, key=lambda h: h.start):
         if not dates.overlaps(hit.start, hit.end) and not extra.overlaps(hit.start, hit.end):
             early.append(hit)
             extra.add(hit.start, hit.end)
@@ -432,12 +553,17 @@ def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     def taken(start: int, end: int) -> bool:
         return taken_early.overlaps(start, end) or taken_late.overlaps(start, end)
 
-    spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)]
+    spans = [(m.start(), m.end()) for m in _NOT_FIGURE_WORDS.finditer(s)] if "one" in words else []
     if has_digit:
-        spans += [(m.start(), m.end()) for m in _NOT_FIGURES.finditer(s)]
+        spans += _not_figure_spans(s)
     blocked = _Spans(spans)
     hits = list(early)
-    for m in _CORE.finditer(s):
+    core = _CORE_DIGITS if _NUMBER_WORDS.isdisjoint(words) else _CORE if has_digit else _CORE_WORDS
+    for m in core.finditer(s):
+        if limit is not None and len(hits) > limit:
+            break
+        if _second_of_a_dropped_pair(s, m.start(), taken_late):
+            continue  # "the Aces 88-79": the result of a game, whose first number was no figure
         if not m.group(0).strip() or taken(m.start(), m.end()):
             continue
         if blocked.overlaps(m.start(), m.end()):
@@ -455,12 +581,13 @@ def extract_figures(sentence: str, *, headline: bool = False) -> list[Figure]:
     hits.sort(key=lambda h: h.start)
     hits = _join_ranges(s, hits)
     _share_range_units(s, hits)
-    return [_figure(s, hit) for hit in hits if not hit.bare]
+    return [_figure(s, hit) for hit in hits if not hit.bare][:limit]
 
 
 def _figure(s: str, hit: _Hit) -> Figure:
     window = s[max(0, hit.start - _LOOKBACK) : hit.start]
-    approx = hit.approx or _APPROX_BEFORE.search(window) is not None
+    maybe = _word_before(s, hit.start).lower() in _APPROX_LAST
+    approx = hit.approx or maybe and _APPROX_BEFORE.search(window) is not None
     approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
     return Figure(
         text=s[hit.start : hit.end].strip(),
@@ -483,12 +610,23 @@ _BETWEEN = re.compile(r"\b(?:between|from)\s+(?:\$|€|£)?$", re.I)
 _RANGE_AND = re.compile(r"\s+(?:and|to)\s+(?:\$|€|£)?")
 _SCORE_BEFORE = re.compile(r"\b(?:won|lost|beat|defeated|drew|score|scored|victory|win|loss|defeat)\s+$", re.I)
 _COUNT_JOIN = re.compile(r"\s+(?:against|versus|vs\.?|to|and|or|compared\s+with)\s+")
-_PART_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+\s+){0,2}")
+_PART_OF_OPEN = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|all\s+)?")
+
+
+def _part_of(gap: str) -> bool:
+    """ "37 of the 2,400 polling stations": "of", a determiner and at most two words between."""
+    m = _PART_OF_OPEN.match(gap)
+    if m is None or len(gap) > 80:
+        return False
+    rest = gap[m.end() :]
+    return len(rest.split()) <= 2 and (not rest or rest[-1].isspace())
 _RANGE_KINDS = frozenset(("quantity", "money", "percent", "duration", "count"))
 
 
 def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     """ "20 to 30 km", "13-15 storms", "between 20 and 30", "$2-3 billion": one figure, two ends."""
+    if first.kind == second.kind == "date" and len(first.iso or "") == len(second.iso or "") == 4:
+        return _RANGE.fullmatch(s[first.end : second.start]) is not None  # "from 2019-2021"
     if first.kind not in _RANGE_KINDS or second.kind not in _RANGE_KINDS or first.high is not None:
         return False
     if first.value is None or second.value is None or first.conversions or first.noun:
@@ -498,9 +636,11 @@ def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     gap = s[first.end : second.start]
     window = s[max(0, first.start - 20) : first.start]
     if _RANGE.fullmatch(gap):
-        if _SCORE_BEFORE.search(window):
-            return False  # "won 3-1" is a score
-        return (first.raw or 0) <= (second.raw or 0) or first.unit is None
+        descending = (first.raw or 0) > (second.raw or 0)
+        if _SCORE_BEFORE.search(window) or descending and "-" in gap and first.unit is None and second.unit is None:
+            first.bare = second.bare = first.unit is None and second.unit is None
+            return False  # "won 3-1", "beat them 88-79": a result, not two figures
+        return not descending
     return _RANGE_AND.fullmatch(gap) is not None and _BETWEEN.search(window) is not None
 
 
@@ -519,7 +659,7 @@ def _join_ranges(s: str, hits: list[_Hit]) -> list[_Hit]:
         out[-1] = _Hit(
             prev.start, hit.end, low, hit.unit or prev.unit, hit.kind if hit.unit else prev.kind,
             approx=prev.approx or hit.approx, conversions=hit.conversions, noun=hit.noun,
-            raw=prev.raw, high=hit.value,
+            raw=prev.raw, high=hit.value, iso=prev.iso,
         )
     return out
 
@@ -530,11 +670,11 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
     ordered = sorted(hits, key=lambda h: h.start)
     for first, second in zip(ordered, ordered[1:]):
         gap = s[first.end : second.start]
-        if first.kind == "date" or second.kind in ("date", "duration", "age"):
+        if first.kind in ("date", "fraction") or second.kind in ("date", "duration", "age", "fraction"):
             continue
         if first.unit is None and second.unit is not None:
             first.bare = False
-            if _RANGE_JOIN.fullmatch(gap) or (second.kind == "count" and _PART_OF.fullmatch(gap)):
+            if _RANGE_JOIN.fullmatch(gap) or (second.kind == "count" and _part_of(gap)):
                 first.unit, first.kind = second.unit, second.kind
                 if first.value is not None and second.value is not None and second.kind == "money":
                     tail = s[second.start : second.end].lower()

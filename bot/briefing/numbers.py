@@ -20,14 +20,16 @@ SCALES = {
 VAGUE = {"dozens", "scores", "hundreds", "thousands", "millions", "billions", "tens"}
 
 _WORD = "|".join(sorted(SMALL, key=len, reverse=True))
-# "seventy-seven", "two hundred and fifty", "a dozen", "half a million"
+_JOIN = r"(?:[\s-]and[\s-]|[\s-])"  # one separator: the text has single spaces by now
+_NEXT = rf"(?:{_JOIN}(?:{_WORD}|dozen|hundred|thousand|million|billion|trillion))"
+# "seventy-seven", "two hundred and fifty", "a dozen", "half a million". The repeated group
+# holds no quantifier of its own, so a long run of number words is read once, in one pass.
 WORD_NUMBER = (
-    rf"(?:(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}|dozen|hundred|thousand|million|billion|trillion))*"
-    r"|(?:a|one)\s+(?:dozen|hundred|thousand|million|billion|trillion)"
-    r"(?:[\s-]+(?:and[\s-]+)?(?:" + _WORD + r"|hundred|thousand))*"
-    r"|half\s+a\s+(?:million|billion|trillion|dozen)|a\s+dozen|a\s+half)"
+    rf"(?:(?:{_WORD}){_NEXT}{{0,8}}"
+    rf"|(?:a|one)\s(?:dozen|hundred|thousand|million|billion|trillion){_NEXT}{{0,6}}"
+    r"|half\sa\s(?:million|billion|trillion|dozen)|a\sdozen|a\shalf)"
 )
-_NUMERAL = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?$")
+_NUMERAL = re.compile(r"^(\d{1,3}(?:,\d\d\d)+|\d+)?(\.\d+)?$")
 
 CURRENCY_SYMBOLS = {
     "us$": "USD", "$": "USD", "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD",
@@ -84,6 +86,16 @@ MONTHS = {
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
+
+
+# The one list of words that make the figure after them approximate ("up to 30 km").
+APPROX_WORDS = (
+    "up to", "around", "about", "nearly", "almost", "more than", "over", "approximately", "roughly",
+    "some", "at least", "close to", "as many as", "as much as", "fewer than", "less than", "under",
+    "an estimated", "estimated", "upwards of", "in excess of", "circa", "approx.", "approx",
+)  # fmt: skip
+# The last word of each: a cheap test before the end-anchored patterns built from the list.
+APPROX_LAST_WORDS = frozenset(w.split()[-1] for w in APPROX_WORDS)
 
 
 def alternation(words: object) -> str:

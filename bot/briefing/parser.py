@@ -12,12 +12,15 @@ from bot.briefing.frontmatter import parse_tags, source_of, split_front_matter
 from bot.briefing.layout import read_layout
 from bot.briefing.model import Briefing, BriefingError, Figure
 from bot.briefing.quotes import extract_quotes
-from bot.briefing.text import normalize, slugify, split_sentences
+from bot.briefing.text import UPPER, normalize, slugify, split_sentences
 
 MAX_BRIEFING_BYTES = 2_000_000  # default for the BOT_MAX_BRIEFING_BYTES setting
 SUMMARY_CHARS = 400
 _SAME_VALUE_CHECKS = 16  # earlier figures with one value and unit a new one is compared with
 _HEADLINE_FIGURES = 20
+# Mentions of figures read from one file. Real articles have tens; a file of nothing but numbers
+# would otherwise cost (and store) a figure per number.
+MAX_FIGURES = 2000
 
 _BYLINE = re.compile(r"^(?:By|From|Updated|Published|Posted|Photo|Image|Source)\b", re.I)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
@@ -56,7 +59,10 @@ def _decode(raw: bytes | str, limit: int) -> str:
 
 
 # "KYIV, Ukraine (AP) — " or "WASHINGTON -- ": where the story was filed, not part of the lead.
-_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,40})?(?:\s*\([A-Za-z.]{1,12}\))?\s*(?:—|–|--)\s*")
+_CAP = f"[{re.escape(UPPER)}]"
+_DATELINE = re.compile(
+    rf"^{_CAP}[{re.escape(UPPER)} .'’-]{{1,40}}(?:,\s*{_CAP}[\w .'’-]{{1,40}})?(?:\s*\([A-Za-z.]{{1,12}}\))?\s*(?:—|–|--)\s*"
+)
 
 
 def _summary(paragraphs: Iterable[str]) -> str:
@@ -93,8 +99,8 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
     """Whether ``new`` restates ``kept``; ``loose`` when one side is the headline."""
     if kept.kind == "date" or new.kind == "date":
         return kept.kind == new.kind and kept.iso == new.iso
-    if kept.value != new.value:
-        return False
+    if kept.value != new.value or kept.high != new.high:
+        return False  # "7,000 steps" is not "7,000 to 9,000 steps"
     if kept.value is None and kept.text.lower().split()[:1] != new.text.lower().split()[:1]:
         return False  # vague amounts: "thousands" restates "thousands of residents", not "dozens"
     if kept.unit != new.unit and not (loose and None in (new.unit, kept.unit)):
@@ -106,7 +112,9 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
         if kept.unit is None and new.unit is None and kept.value is not None:
             return True  # a bare number said twice ("above ten-thousand ... Ten-thousand is")
         a, b = _meaning(kept), _meaning(new)
-        return bool(a & b) or (not a or not b) and kept.text.lower() == new.text.lower()
+        if a and b:  # mostly the same words: "probability of a below-normal" is not "... near-normal"
+            return len(a & b) / len(a | b) >= 0.6
+        return kept.text.lower() == new.text.lower()
     return True
 
 
@@ -129,6 +137,7 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
     by_value: dict[object, list[int]] = {}
     for i, fig in enumerate(lead):
         by_value.setdefault(fig.iso if fig.kind == "date" else fig.value, []).append(i)
+    from_body: list[bool] = []  # per entry of out: first seen in the body
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
             value_key = fig.iso if fig.kind == "date" else fig.value
@@ -142,19 +151,33 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
                 continue
             key = (fig.kind == "date", fig.iso if fig.kind == "date" else (fig.value, fig.unit))
             for i in buckets.get(key, ())[:_SAME_VALUE_CHECKS]:
-                if _same(out[i], fig, loose=False, body_pair=is_body):
+                # a key point restates the body; within the body or the key points, a repeated
+                # number may measure something else
+                if _same(out[i], fig, loose=False, body_pair=is_body or not from_body[i]):
                     out[i] = _merge(out[i], fig)
                     break
             else:
                 buckets.setdefault(key, []).append(len(out))
                 out.append(fig)
+                from_body.append(is_body)
     return lead + out
 
 
+def _read_figures(blocks: list[str], budget: int) -> list[Figure]:
+    found: list[Figure] = []
+    for block in blocks:
+        for sentence in split_sentences(block):
+            if len(found) >= budget:
+                return found
+            found += extract_figures(sentence, limit=budget - len(found))
+    return found
+
+
 def _figures(title: str, paragraphs: list[str], key_points: list[str]) -> list[Figure]:
-    body = [f for p in paragraphs for s in split_sentences(p) for f in extract_figures(s)]
-    points = [f for kp in key_points for s in split_sentences(kp) for f in extract_figures(s)]
-    return merge_figures(body, points, extract_figures(title, headline=True))
+    """Headline, body and key-point figures, merged; at most MAX_FIGURES mentions are read."""
+    body = _read_figures(paragraphs, MAX_FIGURES)
+    points = _read_figures(key_points, MAX_FIGURES - len(body))
+    return merge_figures(body, points, extract_figures(title, headline=True, limit=_HEADLINE_FIGURES))
 
 
 def _briefing_id(fields: dict[str, str], default_id: str | None, name: str) -> str:

@@ -44,6 +44,9 @@ _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘«(\[]?([A-Za-z0-9]+)")
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+# Capital letters of every script in the Basic Multilingual Plane, for character classes
+# ("Ólafur", "Şahin", "MÁLAGA"); Python's re has no \p{Lu}.
+UPPER = "".join(c for c in map(chr, range(0x10000)) if c.isupper() and c.isalpha())
 
 
 def normalize(text: str) -> str:
