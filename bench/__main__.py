@@ -14,8 +14,20 @@ import traceback
 
 from bench.common import machine_line, quiet_logs
 
-SCRIPTS = ("commands", "reload", "telegram_fanout", "telegram_limits", "discord_fanout",
-           "latency_under_load", "gc_effect", "memory", "fakes", "parse", "web_under_load", "feeds")
+SCRIPTS = (
+    "commands",
+    "reload",
+    "telegram_fanout",
+    "telegram_limits",
+    "discord_fanout",
+    "latency_under_load",
+    "gc_effect",
+    "memory",
+    "fakes",
+    "parse",
+    "web_under_load",
+    "feeds",
+)
 
 
 def main() -> int:
@@ -32,7 +44,10 @@ def main() -> int:
             traceback.print_exc()
             failed.append(name)
         print(f"({name}: {time.perf_counter() - t0:.1f} s)")
-    print(f"\nall benchmarks: {time.perf_counter() - started:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(
+        f"\nall benchmarks: {time.perf_counter() - started:.0f} s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

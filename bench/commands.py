@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    LATENCY_HEADERS, copy_bundled, generate_briefings, header, latency_row, open_core, run, table,
-    temp_dir, temp_settings,
+    LATENCY_HEADERS,
+    copy_bundled,
+    generate_briefings,
+    header,
+    latency_row,
+    open_core,
+    run,
+    table,
+    temp_dir,
+    temp_settings,
 )
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller

@@ -18,13 +18,14 @@ import platform
 import random
 import re
 import resource
+import sqlite3
 import statistics
 import sys
 import tempfile
-import sqlite3
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.core import Core
@@ -175,23 +176,68 @@ def copy_bundled(folder: Path) -> None:
     (folder / BUNDLED.name).write_bytes(BUNDLED.read_bytes())
 
 
-_PLACES = ["Kursk", "Bryansk", "Sumy", "Kharkiv", "Zaporizhzhia", "Donetsk", "Kherson", "Odesa",
-           "Luhansk", "Rostov", "Voronezh", "Dnipro", "Poltava", "Chernihiv", "Mykolaiv"]
-_SUBJECTS = ["Offensive", "Counterattack", "Drone Strike", "Evacuation", "Ceasefire Talks",
-             "Artillery Duel", "Supply Push", "Border Clash", "Air Defence Test", "Rail Sabotage"]
-_VERBS = ["Pushes Deep into", "Stalls Outside", "Reaches", "Tests Defences of", "Shakes",
-          "Forces Evacuations in", "Draws Reinforcements to", "Redraws Front near"]
-_SPEAKERS = [("Alexei Smirnov", "Kursk's acting governor"), ("Vyacheslav Gladkov", "Belgorod's governor"),
-             ("Oleksandr Syrskyi", "Ukraine's commander-in-chief"), ("Dmitry Peskov", "the Kremlin spokesman"),
-             ("Andriy Yermak", "the head of Ukraine's presidential office"), ("Maria Zakharova", "a foreign ministry spokeswoman")]
-_QUOTES = ["The situation is difficult but under control", "We will not give up a single village",
-           "Every family that wants to leave will be helped", "The enemy has been stopped on the main axis",
-           "Talks are possible only from a position of strength", "Our air defence worked through the night"]
-_EXTRA_POINTS = ["Officials reported {n} drones shot down overnight over {place}.",
-                 "About {n} residents of {place} spent the night in temporary shelters.",
-                 "Rail traffic near {place} was suspended for {h} hours after the strike.",
-                 "Power was restored to {n} homes in {place} by the morning.",
-                 "Prices of bread in {place} rose {p} percent over the week."]
+_PLACES = [
+    "Kursk",
+    "Bryansk",
+    "Sumy",
+    "Kharkiv",
+    "Zaporizhzhia",
+    "Donetsk",
+    "Kherson",
+    "Odesa",
+    "Luhansk",
+    "Rostov",
+    "Voronezh",
+    "Dnipro",
+    "Poltava",
+    "Chernihiv",
+    "Mykolaiv",
+]
+_SUBJECTS = [
+    "Offensive",
+    "Counterattack",
+    "Drone Strike",
+    "Evacuation",
+    "Ceasefire Talks",
+    "Artillery Duel",
+    "Supply Push",
+    "Border Clash",
+    "Air Defence Test",
+    "Rail Sabotage",
+]
+_VERBS = [
+    "Pushes Deep into",
+    "Stalls Outside",
+    "Reaches",
+    "Tests Defences of",
+    "Shakes",
+    "Forces Evacuations in",
+    "Draws Reinforcements to",
+    "Redraws Front near",
+]
+_SPEAKERS = [
+    ("Alexei Smirnov", "Kursk's acting governor"),
+    ("Vyacheslav Gladkov", "Belgorod's governor"),
+    ("Oleksandr Syrskyi", "Ukraine's commander-in-chief"),
+    ("Dmitry Peskov", "the Kremlin spokesman"),
+    ("Andriy Yermak", "the head of Ukraine's presidential office"),
+    ("Maria Zakharova", "a foreign ministry spokeswoman"),
+]
+_QUOTES = [
+    "The situation is difficult but under control",
+    "We will not give up a single village",
+    "Every family that wants to leave will be helped",
+    "The enemy has been stopped on the main axis",
+    "Talks are possible only from a position of strength",
+    "Our air defence worked through the night",
+]
+_EXTRA_POINTS = [
+    "Officials reported {n} drones shot down overnight over {place}.",
+    "About {n} residents of {place} spent the night in temporary shelters.",
+    "Rail traffic near {place} was suspended for {h} hours after the strike.",
+    "Power was restored to {n} homes in {place} by the morning.",
+    "Prices of bread in {place} rose {p} percent over the week.",
+]
 _NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})*\b")
 
 
@@ -211,15 +257,16 @@ def briefing_text(i: int, template: str, rng: random.Random) -> str:
     """One realistic variant of the bundled briefing, with front matter and its own id."""
     place = rng.choice(_PLACES)
     title = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {place} as {rng.randint(2, 90)} Villages Empty"
-    head, _, tail = template.partition("\n")
+    _head, _, tail = template.partition("\n")
     body, heading, points = re.split(r"(Key\s+Developments:)", tail, maxsplit=1)
     point_lines = [ln for ln in points.splitlines() if ln.strip().startswith("•")]
     closing = [ln for ln in points.splitlines() if ln.strip() and not ln.strip().startswith("•")]
     rng.shuffle(point_lines)
     point_lines = point_lines[: rng.randint(2, len(point_lines))]
     for _ in range(rng.randint(1, 3)):
-        extra = rng.choice(_EXTRA_POINTS).format(n=f"{rng.randint(3, 40_000):,}", place=place,
-                                                 h=rng.randint(2, 30), p=rng.randint(2, 19))
+        extra = rng.choice(_EXTRA_POINTS).format(
+            n=f"{rng.randint(3, 40_000):,}", place=place, h=rng.randint(2, 30), p=rng.randint(2, 19)
+        )
         point_lines.append(f"  • {extra}")
     body = body.replace("Kursk", place)
     if rng.random() < 0.7:  # a third of the briefings still mention Belgorod
@@ -228,11 +275,25 @@ def briefing_text(i: int, template: str, rng: random.Random) -> str:
     quote = f'"{rng.choice(_QUOTES)}," {name}, {role}, told reporters in {place} on day {rng.randint(2, 60)}.'
     day = 1 + i % 28
     month = 1 + (i // 28) % 12
-    front = (f"---\nid: brief-{i:04d}-{place.lower()}\npublished: 2024-{month:02d}-{day:02d}\n"
-             f"source: https://news.example.org/{i}\ntags: war, {place.lower()}\n---\n")
-    return (front + title + "\n" + _vary_numbers(body, rng).rstrip() + "\n\n" + quote
-            + "\n\n" + heading + "\n\n" + "\n".join(_vary_numbers(p, rng) for p in point_lines)
-            + "\n\n" + "\n".join(closing) + "\n")
+    front = (
+        f"---\nid: brief-{i:04d}-{place.lower()}\npublished: 2024-{month:02d}-{day:02d}\n"
+        f"source: https://news.example.org/{i}\ntags: war, {place.lower()}\n---\n"
+    )
+    return (
+        front
+        + title
+        + "\n"
+        + _vary_numbers(body, rng).rstrip()
+        + "\n\n"
+        + quote
+        + "\n\n"
+        + heading
+        + "\n\n"
+        + "\n".join(_vary_numbers(p, rng) for p in point_lines)
+        + "\n\n"
+        + "\n".join(closing)
+        + "\n"
+    )
 
 
 def generate_briefings(folder: Path, count: int, seed: int = 1) -> list[Path]:
@@ -351,9 +412,15 @@ async def measured(fake: Any, messages: int, coro: Awaitable[Any]) -> dict[str, 
     value = await coro
     seconds, cpu, loop_cpu = time.perf_counter() - started, time.process_time() - cpu, time.thread_time() - loop_cpu
     fake_cpu = await fake.cpu_seconds() - fake_cpu
-    return {"value": value, "seconds": seconds, "rate": messages / seconds, "arrived": await fake.accepted() - before,
-            "cpu_us": cpu / messages * 1e6, "threads_us": max(0.0, cpu - loop_cpu) / messages * 1e6,
-            "fake_cpu_us": fake_cpu / messages * 1e6}
+    return {
+        "value": value,
+        "seconds": seconds,
+        "rate": messages / seconds,
+        "arrived": await fake.accepted() - before,
+        "cpu_us": cpu / messages * 1e6,
+        "threads_us": max(0.0, cpu - loop_cpu) / messages * 1e6,
+        "fake_cpu_us": fake_cpu / messages * 1e6,
+    }
 
 
 async def deliver_all(sender: Any, chat_ids: Sequence[int], reply: Any, concurrency: int) -> int:
@@ -373,27 +440,50 @@ async def deliver_all(sender: Any, chat_ids: Sequence[int], reply: Any, concurre
 
 def best_of(*runs: dict[str, Any]) -> dict[str, Any]:
     """The baseline from several bare runs: each figure at its best (a conservative yardstick for the bot)."""
-    return {"seconds": min(r["seconds"] for r in runs), "rate": max(r["rate"] for r in runs),
-            "cpu_us": min(r["cpu_us"] for r in runs), "threads_us": min(r["threads_us"] for r in runs),
-            "fake_cpu_us": min(r["fake_cpu_us"] for r in runs)}
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "rate": max(r["rate"] for r in runs),
+        "cpu_us": min(r["cpu_us"] for r in runs),
+        "threads_us": min(r["threads_us"] for r in runs),
+        "fake_cpu_us": min(r["fake_cpu_us"] for r in runs),
+    }
 
 
-FANOUT_HEADERS = ["path", "seconds", "msgs/s", "vs bare", "CPU µs/msg", "CPU vs bare", "of it off-loop",
-                  "fake's CPU µs/msg"]
+FANOUT_HEADERS = [
+    "path",
+    "seconds",
+    "msgs/s",
+    "vs bare",
+    "CPU µs/msg",
+    "CPU vs bare",
+    "of it off-loop",
+    "fake's CPU µs/msg",
+]
 
 
 def fanout_row(label: str, result: dict[str, Any], bare: dict[str, Any]) -> list[Any]:
-    return [label, result["seconds"], result["rate"], result["rate"] / bare["rate"], result["cpu_us"],
-            result["cpu_us"] / bare["cpu_us"], result["threads_us"], result["fake_cpu_us"]]
+    return [
+        label,
+        result["seconds"],
+        result["rate"],
+        result["rate"] / bare["rate"],
+        result["cpu_us"],
+        result["cpu_us"] / bare["cpu_us"],
+        result["threads_us"],
+        result["fake_cpu_us"],
+    ]
 
 
-def fanout_table(bots: Sequence[tuple[str, dict[str, Any]]], bares: Sequence[dict[str, Any]],
-                 concurrency: int) -> list[list[Any]]:
+def fanout_table(
+    bots: Sequence[tuple[str, dict[str, Any]]], bares: Sequence[dict[str, Any]], concurrency: int
+) -> list[list[Any]]:
     """Print the bot's runs against the baseline: the best figures of the bare runs interleaved with them."""
     bare = best_of(*bares)
     rows = [fanout_row(label, result, bare) for label, result in bots]
-    rows += [fanout_row(f"bare aiohttp, concurrency {concurrency}, run {n}", result, bare)
-             for n, result in enumerate(bares, 1)]
+    rows += [
+        fanout_row(f"bare aiohttp, concurrency {concurrency}, run {n}", result, bare)
+        for n, result in enumerate(bares, 1)
+    ]
     table(FANOUT_HEADERS, rows)
     print(f"baseline: each figure at its best over the {len(bares)} bare runs (before, between and after the bot's)")
     print("CPU: this process, all threads; 'off-loop': the part outside the event loop's thread (SQLite's thread)")

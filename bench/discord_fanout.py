@@ -15,12 +15,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from bench.common import (
-    BROADCAST_TEXT, DISCORD_TOKEN, bare_post_all, deliver_all, delivered_count, fanout_table, header, measured,
-    open_core, queue_one_broadcast, run, settled_gc, temp_dir, temp_settings, unlimited, write_subscriptions,
+    BROADCAST_TEXT,
+    DISCORD_TOKEN,
+    bare_post_all,
+    deliver_all,
+    delivered_count,
+    fanout_table,
+    header,
+    measured,
+    open_core,
+    queue_one_broadcast,
+    run,
+    settled_gc,
+    temp_dir,
+    temp_settings,
+    unlimited,
+    write_subscriptions,
 )
 from bench.fake_process import FakeInChild
 from bot.alerts.compose import alert_reply
@@ -65,15 +80,25 @@ async def discord_sender(core: Core) -> AsyncIterator[tuple[Any, str]]:
 
 
 async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int) -> dict[str, Any]:
-    settings = temp_settings(folder, discord_token=DISCORD_TOKEN, discord_api_url=fake.api_root,
-                             discord_gateway_url=fake.gateway_url, discord_concurrency=concurrency)
+    settings = temp_settings(
+        folder,
+        discord_token=DISCORD_TOKEN,
+        discord_api_url=fake.api_root,
+        discord_gateway_url=fake.gateway_url,
+        discord_concurrency=concurrency,
+    )
     ids = fake.ids
     async with open_core(settings) as core:
         await write_subscriptions(core, "discord", ids)
         assert await queue_one_broadcast(core) == len(ids)
         async with discord_sender(core) as (sender, path):
-            worker = DeliveryWorker(core, {"discord": sender}, unlimited("discord"),
-                                    concurrency={"discord": concurrency}, lease_seconds=settings.lease_seconds)
+            worker = DeliveryWorker(
+                core,
+                {"discord": sender},
+                unlimited("discord"),
+                concurrency={"discord": concurrency},
+                lease_seconds=settings.lease_seconds,
+            )
             result = await measured(fake, len(ids), worker.run_once())
             await worker.release()
         statuses = await delivered_count(core)
@@ -83,8 +108,9 @@ async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int) -> dict[
 
 async def sender_fanout(folder: Path, fake: FakeInChild, concurrency: int) -> dict[str, Any]:
     """DiscordSender.deliver alone, ``concurrency`` at a time: the sender's share without the outbox."""
-    settings = temp_settings(folder, discord_token=DISCORD_TOKEN, discord_api_url=fake.api_root,
-                             discord_gateway_url=fake.gateway_url)
+    settings = temp_settings(
+        folder, discord_token=DISCORD_TOKEN, discord_api_url=fake.api_root, discord_gateway_url=fake.gateway_url
+    )
     async with open_core(settings) as core, discord_sender(core) as (sender, _):
         reply = alert_reply("broadcast", {"text": BROADCAST_TEXT})
         result = await measured(fake, len(fake.ids), deliver_all(sender, fake.ids, reply, concurrency))
@@ -106,15 +132,18 @@ def bare_body() -> dict[str, Any]:
 async def bare_fanout(fake: FakeInChild, count: int = CHANNELS) -> dict[str, Any]:
     body = bare_body()
     calls = [(f"{fake.api_root}/v10/channels/{c}/messages", body) for c in fake.ids[:count]]
-    result = await measured(fake, len(calls), bare_post_all(calls, BARE_CONCURRENCY,
-                                                             {"Authorization": f"Bot {DISCORD_TOKEN}"}))
+    result = await measured(
+        fake, len(calls), bare_post_all(calls, BARE_CONCURRENCY, {"Authorization": f"Bot {DISCORD_TOKEN}"})
+    )
     assert result["value"][1] == 0 and result["arrived"] == len(calls), result
     return result
 
 
 async def main() -> list[list[Any]]:
-    header(f"Discord fan-out: one broadcast to {CHANNELS:,} channels in {CHANNELS // PER_GUILD} guilds "
-           "(limits off, fake in a child process)")
+    header(
+        f"Discord fan-out: one broadcast to {CHANNELS:,} channels in {CHANNELS // PER_GUILD} guilds "
+        "(limits off, fake in a child process)"
+    )
     logging.getLogger("discord").setLevel(logging.ERROR)  # no "PyNaCl is not installed" noise
     bots: list[tuple[str, dict[str, Any]]] = []
     async with FakeInChild("discord", CHANNELS) as fake:

@@ -39,7 +39,11 @@ class FakeInChild:
         child_end.close()
         info = await self._ask(None, timeout=START_TIMEOUT)
         self.root, self.api_root, self.gateway_url, self.ids = (
-            info["root"], info["api_root"], info["gateway_url"], info["ids"])
+            info["root"],
+            info["api_root"],
+            info["gateway_url"],
+            info["ids"],
+        )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

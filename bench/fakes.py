@@ -48,8 +48,10 @@ async def telegram_rows() -> list[list[Any]]:
             started = time.perf_counter()
             assert await bot.get_updates(timeout=0.3) == ()
             poll = time.perf_counter() - started
-    return [[f"FakeTelegram sendMessage, {TELEGRAM_CLIENTS} aiohttp clients", len(fake.sent) / seconds, "req/s"],
-            ["FakeTelegram getUpdates(timeout=0.3) on an empty queue", poll, "s"]]
+    return [
+        [f"FakeTelegram sendMessage, {TELEGRAM_CLIENTS} aiohttp clients", len(fake.sent) / seconds, "req/s"],
+        ["FakeTelegram getUpdates(timeout=0.3) on an empty queue", poll, "s"],
+    ]
 
 
 async def discord_rows() -> list[list[Any]]:
@@ -82,8 +84,10 @@ async def discord_rows() -> list[list[Any]]:
             assert len(fake.messages[CHANNEL]) == DISCORD_MESSAGES
             await client.close()
             await asyncio.wait_for(task, 10)
-    return [["discord.py login to on_ready against FakeDiscord", login, "s"],
-            ["FakeDiscord channel messages through discord.py, 100 at a time", DISCORD_MESSAGES / seconds, "msgs/s"]]
+    return [
+        ["discord.py login to on_ready against FakeDiscord", login, "s"],
+        ["FakeDiscord channel messages through discord.py, 100 at a time", DISCORD_MESSAGES / seconds, "msgs/s"],
+    ]
 
 
 async def main() -> list[list[Any]]:

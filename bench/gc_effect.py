@@ -22,10 +22,12 @@ from bench.common import ROOT, header, run, table, temp_dir
 
 CHATS = 10_000
 CONCURRENCY = 64
-MODES = {"default": "Python's defaults (700, 10, 10), nothing frozen",
-         "freeze": "gc.freeze() after start-up only",
-         "settled": "settle_garbage_collector(): freeze + threshold 10,000",
-         "off": "gc.disable() (a floor, not an option)"}
+MODES = {
+    "default": "Python's defaults (700, 10, 10), nothing frozen",
+    "freeze": "gc.freeze() after start-up only",
+    "settled": "settle_garbage_collector(): freeze + threshold 10,000",
+    "off": "gc.disable() (a floor, not an option)",
+}
 
 
 async def measure(mode: str) -> dict[str, Any]:
@@ -57,13 +59,18 @@ async def measure(mode: str) -> dict[str, Any]:
             gc.callbacks.append(timing)
             result = await telegram_fanout.bot_fanout(tmp / "measured", fake, CONCURRENCY)
             gc.callbacks.remove(timing)
-    return {"cpu_us": result["cpu_us"], "rate": result["rate"], "frozen": gc.get_freeze_count(),
-            "collections": {g: [n, t * 1000] for g, (n, t) in collections.items()}}
+    return {
+        "cpu_us": result["cpu_us"],
+        "rate": result["rate"],
+        "frozen": gc.get_freeze_count(),
+        "collections": {g: [n, t * 1000] for g, (n, t) in collections.items()},
+    }
 
 
 def in_child(mode: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.gc_effect", "--child", mode], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.gc_effect", "--child", mode], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -74,10 +81,29 @@ async def main() -> list[list[Any]]:
         r = await asyncio.to_thread(in_child, mode)
         c = r["collections"]
         in_gc = sum(c[g][1] for g in ("0", "1", "2")) / 1000 / CHATS * 1e6
-        rows.append([label, r["rate"], r["cpu_us"], in_gc, r["frozen"],
-                     *(f"{c[g][0]} / {c[g][1]:.0f} ms" for g in ("0", "1", "2"))])
-    table(["gc", "msgs/s", "CPU µs/msg", "in the collector µs/msg", "objects frozen", "gen 0 runs / time",
-           "gen 1", "gen 2"], rows)
+        rows.append(
+            [
+                label,
+                r["rate"],
+                r["cpu_us"],
+                in_gc,
+                r["frozen"],
+                *(f"{c[g][0]} / {c[g][1]:.0f} ms" for g in ("0", "1", "2")),
+            ]
+        )
+    table(
+        [
+            "gc",
+            "msgs/s",
+            "CPU µs/msg",
+            "in the collector µs/msg",
+            "objects frozen",
+            "gen 0 runs / time",
+            "gen 1",
+            "gen 2",
+        ],
+        rows,
+    )
     print("one fan-out per mode: msgs/s and CPU follow the machine's load; the collector's own time is the signal")
     return rows
 

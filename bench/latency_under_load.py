@@ -19,8 +19,21 @@ import time
 from typing import Any
 
 from bench.common import (
-    LATENCY_HEADERS, TELEGRAM_TOKEN, copy_bundled, header, latency_row, open_core, settled_gc, queue_one_broadcast, run,
-    table, telegram_bot, temp_dir, temp_settings, unlimited, write_subscriptions,
+    LATENCY_HEADERS,
+    TELEGRAM_TOKEN,
+    copy_bundled,
+    header,
+    latency_row,
+    open_core,
+    queue_one_broadcast,
+    run,
+    settled_gc,
+    table,
+    telegram_bot,
+    temp_dir,
+    temp_settings,
+    unlimited,
+    write_subscriptions,
 )
 from bench.fake_process import FakeInChild
 from bot.alerts.worker import DeliveryWorker
@@ -61,8 +74,9 @@ async def baseline(router: CommandRouter) -> tuple[list[float], list[float]]:
     return await task
 
 
-async def under_load(core: Core, router: CommandRouter, sender: TelegramSender, fake: FakeInChild,
-                     concurrency: int) -> tuple[list[float], list[float], float]:
+async def under_load(
+    core: Core, router: CommandRouter, sender: TelegramSender, fake: FakeInChild, concurrency: int
+) -> tuple[list[float], list[float], float]:
     """Queue one broadcast to every chat and probe /summary until it is delivered."""
     await queue_one_broadcast(core)
     worker = DeliveryWorker(core, {"telegram": sender}, unlimited("telegram"), concurrency={"telegram": concurrency})
@@ -99,13 +113,17 @@ async def main() -> list[list[Any]]:
                     runs = (("default gc", contextlib.nullcontext()), ("gc settled", settled_gc()))
                     for gc_label, gc_settings in runs:
                         with gc_settings:  # settled: what the service does once started
-                            idle, idle_lag = await baseline(router)
+                            idle, _idle_lag = await baseline(router)
                             busy, busy_lag, seconds = await under_load(core, router, sender, fake, concurrency)
-                        rows += [latency_row(f"/summary, idle, {gc_label}", idle),
-                                 latency_row(f"/summary, during fan-out, {gc_label}", busy),
-                                 latency_row(f"loop lag, during fan-out, {gc_label}", busy_lag)]
-                        print(f"fan-out with {gc_label}: {CHATS:,} messages in {seconds:.2f} s "
-                              f"({CHATS / seconds:,.0f} msgs/s, worker concurrency {concurrency})")
+                        rows += [
+                            latency_row(f"/summary, idle, {gc_label}", idle),
+                            latency_row(f"/summary, during fan-out, {gc_label}", busy),
+                            latency_row(f"loop lag, during fan-out, {gc_label}", busy_lag),
+                        ]
+                        print(
+                            f"fan-out with {gc_label}: {CHATS:,} messages in {seconds:.2f} s "
+                            f"({CHATS / seconds:,.0f} msgs/s, worker concurrency {concurrency})"
+                        )
     table(LATENCY_HEADERS, rows)
     print("goal: /summary during the fan-out p99 < 10 ms, max < 50 ms")
     return rows

@@ -23,8 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    ROOT, generate_briefings, header, hwm_rss_mb, open_core, peak_rss_mb, queue_one_broadcast, run, table, temp_dir,
-    temp_settings, unlimited, write_subscriptions,
+    ROOT,
+    generate_briefings,
+    header,
+    hwm_rss_mb,
+    open_core,
+    peak_rss_mb,
+    queue_one_broadcast,
+    run,
+    table,
+    temp_dir,
+    temp_settings,
+    unlimited,
+    write_subscriptions,
 )
 
 BRIEFINGS = 1000
@@ -48,8 +59,8 @@ class RenderingSender:
     platform = "telegram"
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Any) -> Any:
-        from bot.outcome import SENT
         from bot.frontends.on_telegram.render import render_messages
+        from bot.outcome import SENT
 
         render_messages(reply)
         await asyncio.sleep(0)
@@ -66,11 +77,21 @@ async def child_work(folder: Path) -> dict[str, Any]:
         entries = await core.library.entries()
         router = build_router(core)
         caller = Caller(platform="telegram", chat_id=1, user_id=1)
-        for name, args in (("summary", ""), ("figures", ""), ("search", "Belgorod"), ("briefings", ""),
-                           ("quotes", ""), ("keypoints", "")):
+        for name, args in (
+            ("summary", ""),
+            ("figures", ""),
+            ("search", "Belgorod"),
+            ("briefings", ""),
+            ("quotes", ""),
+            ("keypoints", ""),
+        ):
             assert (await router.dispatch(caller, name, args)).ok, name
-        worker = DeliveryWorker(core, {"telegram": RenderingSender()}, unlimited("telegram"),
-                                concurrency={"telegram": settings.telegram_concurrency})
+        worker = DeliveryWorker(
+            core,
+            {"telegram": RenderingSender()},
+            unlimited("telegram"),
+            concurrency={"telegram": settings.telegram_concurrency},
+        )
         delivered = await worker.run_once()
         await worker.release()
     return {"briefings": len(entries), "delivered": delivered, "peak_mb": peak_rss_mb(), "hwm_mb": hwm_rss_mb()}
@@ -84,23 +105,25 @@ async def traced(folder: Path) -> dict[str, Any]:
     result = await child_work(folder)
     current, peak = tracemalloc.get_traced_memory()
     snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
-    top = [[f"{_short(stat.traceback[0].filename)}:{stat.traceback[0].lineno}", stat.size / 1e6, stat.count]
-           for stat in snapshot.statistics("lineno")[:TOP]]
+    top = [
+        [f"{_short(stat.traceback[0].filename)}:{stat.traceback[0].lineno}", stat.size / 1e6, stat.count]
+        for stat in snapshot.statistics("lineno")[:TOP]
+    ]
     return {**result, "traced_mb": current / 1e6, "traced_peak_mb": peak / 1e6, "top": top}
 
 
 def _short(filename: str) -> str:
     """A path relative to the project, site-packages or the standard library."""
     if filename.startswith(str(ROOT)):
-        return filename[len(str(ROOT)) + 1:]
+        return filename[len(str(ROOT)) + 1 :]
     return re.split(r"site-packages/|lib/python3\.\d+/", filename)[-1]
 
 
 def child(mode: str, folder: str) -> None:
     # Both children import what the service imports (python-telegram-bot, discord.py, ...).
-    import bot.alerts.worker  # noqa: F401
-    import bot.frontends.on_discord.app  # noqa: F401
-    import bot.frontends.on_telegram.app  # noqa: F401
+    import bot.alerts.worker
+    import bot.frontends.on_discord.app
+    import bot.frontends.on_telegram.app
     import bot.service  # noqa: F401
 
     if mode == "baseline":
@@ -113,8 +136,13 @@ def child(mode: str, folder: str) -> None:
 
 
 def in_child(mode: str, folder: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.memory", "--child", mode, str(folder)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.memory", "--child", mode, str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -127,14 +155,23 @@ async def main() -> list[list[Any]]:
         work = await asyncio.to_thread(in_child, "work", tmp)
         trace = await asyncio.to_thread(in_child, "trace", tmp)
     key = "hwm_mb" if work.get("hwm_mb") is not None else "peak_mb"
-    rows = [["python + bot and front-end imports (baseline)", base[key], base["peak_mb"], "-", "-"],
-            ["Core + library + commands + one delivery pass", work[key], work["peak_mb"], work["briefings"],
-             work["delivered"]],
-            ["difference", work[key] - base[key], "", "", ""]]
+    rows = [
+        ["python + bot and front-end imports (baseline)", base[key], base["peak_mb"], "-", "-"],
+        [
+            "Core + library + commands + one delivery pass",
+            work[key],
+            work["peak_mb"],
+            work["briefings"],
+            work["delivered"],
+        ],
+        ["difference", work[key] - base[key], "", "", ""],
+    ]
     table(["process", "peak RSS MB (VmHWM)", "ru_maxrss MB", "briefings", "deliveries"], rows)
     print(f"database on disk: {db_mb:.1f} MB; goal: peak RSS < 80 MB")
-    print(f"\nthe same work under tracemalloc (allocations after the imports): {trace['traced_mb']:.1f} MB held "
-          f"at the end, {trace['traced_peak_mb']:.1f} MB at the peak; what holds it now:")
+    print(
+        f"\nthe same work under tracemalloc (allocations after the imports): {trace['traced_mb']:.1f} MB held "
+        f"at the end, {trace['traced_peak_mb']:.1f} MB at the peak; what holds it now:"
+    )
     table(["where allocated", "MB", "blocks"], trace["top"])
     print("(ru_maxrss of a child includes its parent's RSS at fork on Linux; VmHWM is this process image only)")
     return rows

@@ -125,12 +125,16 @@ async def main(briefings: int = 1000, calls: int = 1000) -> None:
             for case in sqlite:
                 s, p = [x * 1000 for x in sqlite[case]], [x * 1000 for x in postgres[case]]
                 if case.startswith("(reload"):
-                    print(f"{'reload (s)':<18}{s[0] / 1000:>12.2f}{'':>12}{p[0] / 1000:>10.2f}{'':>10}"
-                          f"{p[0] / s[0]:>15.2f}")
+                    print(
+                        f"{'reload (s)':<18}{s[0] / 1000:>12.2f}{'':>12}{p[0] / 1000:>10.2f}{'':>10}"
+                        f"{p[0] / s[0]:>15.2f}"
+                    )
                     continue
-                print(f"{case:<18}{statistics.median(s):>12.3f}{percentile(s, 99):>12.3f}"
-                      f"{statistics.median(p):>10.3f}{percentile(p, 99):>10.3f}"
-                      f"{statistics.median(p) / statistics.median(s):>15.2f}")
+                print(
+                    f"{case:<18}{statistics.median(s):>12.3f}{percentile(s, 99):>12.3f}"
+                    f"{statistics.median(p):>10.3f}{percentile(p, 99):>10.3f}"
+                    f"{statistics.median(p) / statistics.median(s):>15.2f}"
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if server is not None:

@@ -46,7 +46,7 @@ async def reload(profile: cProfile.Profile) -> None:
     with temp_dir() as tmp:
         settings = temp_settings(tmp)
         generate_briefings(settings.content_dir, 1000)
-        async with open_core(settings) as core:
+        async with open_core(settings):
             profile.enable()
             # the parse runs in a worker thread; profile it in this thread instead
             content._scan(content.content_files(Path(settings.content_dir)), {}, content.ReloadReport())

@@ -19,8 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    BROADCAST_TEXT, TELEGRAM_TOKEN, alert_html, bare_post_all, deliver_all, delivered_count, fanout_table, header,
-    measured, open_core, queue_one_broadcast, run, settled_gc, telegram_bot, temp_dir, temp_settings, unlimited,
+    BROADCAST_TEXT,
+    TELEGRAM_TOKEN,
+    alert_html,
+    bare_post_all,
+    deliver_all,
+    delivered_count,
+    fanout_table,
+    header,
+    measured,
+    open_core,
+    queue_one_broadcast,
+    run,
+    settled_gc,
+    telegram_bot,
+    temp_dir,
+    temp_settings,
+    unlimited,
     write_subscriptions,
 )
 from bench.fake_process import FakeInChild
@@ -36,15 +51,21 @@ WARM_UP = 1000
 
 async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats: int = CHATS) -> dict[str, Any]:
     """Time DeliveryWorker.run_once() delivering one broadcast to ``chats`` subscriptions."""
-    settings = temp_settings(folder, telegram_token=TELEGRAM_TOKEN, telegram_api_url=fake.root,
-                             telegram_concurrency=concurrency)
+    settings = temp_settings(
+        folder, telegram_token=TELEGRAM_TOKEN, telegram_api_url=fake.root, telegram_concurrency=concurrency
+    )
     async with open_core(settings) as core:
         await write_subscriptions(core, "telegram", range(1, chats + 1))
         queued = await queue_one_broadcast(core)
         assert queued == chats, queued
         async with telegram_bot(core) as bot:
-            worker = DeliveryWorker(core, {"telegram": TelegramSender(bot)}, unlimited("telegram"),
-                                    concurrency={"telegram": concurrency}, lease_seconds=settings.lease_seconds)
+            worker = DeliveryWorker(
+                core,
+                {"telegram": TelegramSender(bot)},
+                unlimited("telegram"),
+                concurrency={"telegram": concurrency},
+                lease_seconds=settings.lease_seconds,
+            )
             result = await measured(fake, chats, worker.run_once())
             await worker.release()
         statuses = await delivered_count(core)
@@ -65,8 +86,10 @@ async def sender_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats
 async def bare_fanout(fake: FakeInChild, chats: int = CHATS) -> dict[str, Any]:
     html, _ = alert_html()
     url = f"{fake.root}/bot{TELEGRAM_TOKEN}/sendMessage"
-    bodies = [(url, {"chat_id": c, "text": html, "parse_mode": "HTML",
-                     "link_preview_options": {"is_disabled": True}}) for c in range(1, chats + 1)]
+    bodies = [
+        (url, {"chat_id": c, "text": html, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
+        for c in range(1, chats + 1)
+    ]
     result = await measured(fake, chats, bare_post_all(bodies, BARE_CONCURRENCY))
     assert result["value"][1] == 0 and result["arrived"] == chats, result
     return result

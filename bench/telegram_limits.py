@@ -16,8 +16,17 @@ import time
 from typing import Any
 
 from bench.common import (
-    TELEGRAM_TOKEN, header, open_core, queue_one_broadcast, run, table, telegram_bot, telegram_fake,
-    temp_dir, temp_settings, write_subscriptions,
+    TELEGRAM_TOKEN,
+    header,
+    open_core,
+    queue_one_broadcast,
+    run,
+    table,
+    telegram_bot,
+    telegram_fake,
+    temp_dir,
+    temp_settings,
+    write_subscriptions,
 )
 from bot.alerts.limiter import RateLimiter
 from bot.alerts.worker import DeliveryWorker
@@ -41,8 +50,12 @@ async def main() -> list[list[Any]]:
                 await queue_one_broadcast(core)
                 async with telegram_bot(core) as bot:
                     limiter = RateLimiter(telegram_limits(settings))
-                    worker = DeliveryWorker(core, {"telegram": TelegramSender(bot)}, {"telegram": limiter},
-                                            concurrency={"telegram": settings.telegram_concurrency})
+                    worker = DeliveryWorker(
+                        core,
+                        {"telegram": TelegramSender(bot)},
+                        {"telegram": limiter},
+                        concurrency={"telegram": settings.telegram_concurrency},
+                    )
                     started = time.perf_counter()
                     while len(fake.sent) < CHATS and time.perf_counter() - started < TIMEOUT:
                         await worker.run_once()  # a 429 reschedules rows: keep going until all arrived
@@ -55,8 +68,17 @@ async def main() -> list[list[Any]]:
     sent = len(fake.sent)
     rate = sent / seconds
     steady = (sent - 1) / seconds  # n messages span n-1 intervals
-    rows = [["bot (RateLimiter 30/s, 1/s private)", sent, seconds, rate, 100 * rate / LIMIT, 100 * steady / LIMIT,
-             fake.too_many_requests]]
+    rows = [
+        [
+            "bot (RateLimiter 30/s, 1/s private)",
+            sent,
+            seconds,
+            rate,
+            100 * rate / LIMIT,
+            100 * steady / LIMIT,
+            fake.too_many_requests,
+        ]
+    ]
     table(["path", "delivered", "seconds", "msgs/s", "% of 30/s", "% (n-1 intervals)", "429s"], rows)
     print("goal: within 5 % of 30/s (>= 28.5/s), no 429; limiter paces at SAFETY x limit")
     return rows

@@ -18,8 +18,21 @@ from typing import Any
 import aiohttp
 
 from bench.common import (
-    LATENCY_HEADERS, TELEGRAM_TOKEN, copy_bundled, header, latency_row, open_core, queue_one_broadcast, run,
-    table, telegram_bot, telegram_fake, temp_dir, temp_settings, unlimited, write_subscriptions,
+    LATENCY_HEADERS,
+    TELEGRAM_TOKEN,
+    copy_bundled,
+    header,
+    latency_row,
+    open_core,
+    queue_one_broadcast,
+    run,
+    table,
+    telegram_bot,
+    telegram_fake,
+    temp_dir,
+    temp_settings,
+    unlimited,
+    write_subscriptions,
 )
 from bot.alerts.worker import DeliveryWorker
 from bot.core import Core
@@ -54,20 +67,28 @@ class CoreReadView:
         stats = await core.outbox.stats(now)
         active, inactive = await core.subscriptions.counts()
         return Overview(
-            now=now, briefings=await core.briefings.count(),
+            now=now,
+            briefings=await core.briefings.count(),
             subscriptions=(PlatformSubscriptions("all", active, inactive),),
-            pending=stats.pending, oldest_pending_at=stats.oldest_pending_at,
-            sent_last_hour=stats.sent_last_hour, failed_last_hour=stats.failed_last_hour,
-            stalled=await core.state.get("delivery_stalled") or None, failing_feeds=(),
-            last_delivery_at=await self._stamp("last_delivery_at"), last_refresh_at=await self._stamp("last_refresh_at"),
+            pending=stats.pending,
+            oldest_pending_at=stats.oldest_pending_at,
+            sent_last_hour=stats.sent_last_hour,
+            failed_last_hour=stats.failed_last_hour,
+            stalled=await core.state.get("delivery_stalled") or None,
+            failing_feeds=(),
+            last_delivery_at=await self._stamp("last_delivery_at"),
+            last_refresh_at=await self._stamp("last_refresh_at"),
             started_at=core.started_at,
         )
 
     async def readiness(self) -> list[Check]:
         briefings = await self.core.briefings.count()
         stalled = await self.core.state.get("delivery_stalled")
-        return [Check("database", True), Check("content", briefings > 0, "" if briefings else "never loaded"),
-                Check("delivery", not stalled, stalled or "")]
+        return [
+            Check("database", True),
+            Check("content", briefings > 0, "" if briefings else "never loaded"),
+            Check("delivery", not stalled, stalled or ""),
+        ]
 
 
 async def probe(http: aiohttp.ClientSession, base: str, stop: asyncio.Event) -> dict[str, list[float]]:
@@ -111,8 +132,12 @@ async def main() -> list[list[Any]]:
                         await write_subscriptions(core, "telegram", range(1, CHATS + 1))
                         await queue_one_broadcast(core)
                         async with telegram_bot(core) as bot:
-                            worker = DeliveryWorker(core, {"telegram": TelegramSender(bot)}, unlimited("telegram"),
-                                                    concurrency={"telegram": settings.telegram_concurrency})
+                            worker = DeliveryWorker(
+                                core,
+                                {"telegram": TelegramSender(bot)},
+                                unlimited("telegram"),
+                                concurrency={"telegram": settings.telegram_concurrency},
+                            )
                             stop = asyncio.Event()
                             busy_task = asyncio.create_task(probe(http, base, stop))
                             started = time.perf_counter()

@@ -159,14 +159,14 @@ def test_default_id_and_front_matter_id() -> None:
         (b"Title\x00\x01\x02", "binary"),
         (b"Caf\xe9 news\n\nBody.", "UTF-8"),
         (b"- only a bullet\n- another", "no title"),
-        (b"---\nid: x\n---\n", "empty" ),
+        (b"---\nid: x\n---\n", "empty"),
     ],
 )
 def test_refused(raw: bytes, reason: str) -> None:
     with pytest.raises(BriefingError) as info:
         parse_briefing(raw, "bad.txt")
     message = str(info.value)
-    assert reason.lower() in message.lower() or reason == "empty" and "title" in message
+    assert reason.lower() in message.lower() or (reason == "empty" and "title" in message)
     assert "\n" not in message and "bad.txt" not in message
 
 

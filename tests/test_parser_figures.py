@@ -180,7 +180,10 @@ def test_one_key_point_with_the_same_amount_twice() -> None:
         "- The blasts killed dozens of civilians and injured dozens of civilians near the gate.\n"
     )
     b = parse_briefing(raw, "b.txt")
-    assert [f.about for f in b.figures if f.text == "dozens of civilians"] == ["civilians killed by blasts", "civilians injured"]
+    assert [f.about for f in b.figures if f.text == "dozens of civilians"] == [
+        "civilians killed by blasts",
+        "civilians injured",
+    ]
 
 
 @pytest.mark.parametrize(

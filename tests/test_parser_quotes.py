@@ -102,7 +102,11 @@ def test_relative_clause_after_the_speaker_and_commas_inside_numbers() -> None:
         'Albertsons, which has about 2,270 stores, said it would "continue to operate."',
         '"This is a win," Lina Khan told reporters. Khan, who has fought several mergers, added: "Competition matters."',
     )
-    assert found == {"continue to operate.": "Albertsons", "This is a win,": "Lina Khan", "Competition matters.": "Lina Khan"}
+    assert found == {
+        "continue to operate.": "Albertsons",
+        "This is a win,": "Lina Khan",
+        "Competition matters.": "Lina Khan",
+    }
 
 
 def test_the_company_speaks_under_the_name_given_before() -> None:
@@ -135,7 +139,11 @@ def test_person_of_an_institution() -> None:
         '"Rates will hold," said the Bank of England.',
         'Secretary of State Anna Berg said: "We will help."',
     )
-    assert found == {"Every step counts,": "Priya Raman", "Rates will hold,": "Bank of England", "We will help.": "Anna Berg"}
+    assert found == {
+        "Every step counts,": "Priya Raman",
+        "Rates will hold,": "Bank of England",
+        "We will help.": "Anna Berg",
+    }
 
 
 def test_single_quotes_with_apostrophes_and_name_tags_with_titles() -> None:
@@ -144,7 +152,11 @@ def test_single_quotes_with_apostrophes_and_name_tags_with_titles() -> None:
         'Councillor Tom Reyes: "Who pays for this?"',
         "'It isn't over,' Reyes added.",
     )
-    assert found == {"We’ve heard it all before,": "Gloria Mendes", "Who pays for this?": "Tom Reyes", "It isn't over,": "Tom Reyes"}
+    assert found == {
+        "We’ve heard it all before,": "Gloria Mendes",
+        "Who pays for this?": "Tom Reyes",
+        "It isn't over,": "Tom Reyes",
+    }
 
 
 def test_a_following_clause_with_its_own_speaker() -> None:

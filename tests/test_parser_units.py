@@ -98,9 +98,7 @@ def test_not_figures(sentence: str) -> None:
     assert figs(sentence) == []
 
 
-@pytest.mark.parametrize(
-    "modifier", ["up to", "around", "about", "nearly", "more than", "approximately", "at least"]
-)
+@pytest.mark.parametrize("modifier", ["up to", "around", "about", "nearly", "more than", "approximately", "at least"])
 def test_approx_modifiers(modifier: str) -> None:
     fig = only(f"The storm destroyed {modifier} 300 homes.")
     assert fig.approx and fig.value == 300 and fig.text == "300 homes"
@@ -126,8 +124,13 @@ def test_conversion_and_ranges() -> None:
 def test_about_phrases() -> None:
     assert only("Inflation rose to 3.2% in March.").about.startswith("Inflation rose")
     assert only("The company reported revenue of $4 billion.").about == "revenue"
-    assert only("Rescuers evacuated 1,500 residents of the town.").about == "residents of the town evacuated by Rescuers"
-    assert only("It is grim, with rebel forces reportedly controlling 28 villages.").about == "villages controlled by rebel forces"
+    assert (
+        only("Rescuers evacuated 1,500 residents of the town.").about == "residents of the town evacuated by Rescuers"
+    )
+    assert (
+        only("It is grim, with rebel forces reportedly controlling 28 villages.").about
+        == "villages controlled by rebel forces"
+    )
     assert only("Police arrested 45 protesters on Monday.").about == "protesters arrested by Police"
 
 

@@ -54,7 +54,7 @@ def test_token_comparison_rejects_near_misses_and_an_empty_configuration():
 def test_a_short_dashboard_token_is_refused_as_a_setting():
     assert load_settings({"BOT_DASHBOARD_TOKEN": f" {TOKEN} "}).dashboard_token == TOKEN
     assert load_settings({}).dashboard_token == ""
-    with pytest.raises(SettingError, match="BOT_DASHBOARD_TOKEN.*at least 16 characters"):
+    with pytest.raises(SettingError, match=r"BOT_DASHBOARD_TOKEN.*at least 16 characters"):
         load_settings({"BOT_DASHBOARD_TOKEN": "hunter2"})
 
 
@@ -171,7 +171,8 @@ async def test_actions_need_the_sessions_csrf_token_and_reach_the_view_with_the_
         async with http.post(url + "/subscriptions/7/reactivate", data={"csrf": csrf}) as response:
             assert "not inactive any more" in await response.text()
     assert [(action, op.name, op.address) for action, op, _ in view.audit] == [
-        ("reload", "dashboard", "127.0.0.1"), ("retry_failed", "dashboard", "127.0.0.1"),
+        ("reload", "dashboard", "127.0.0.1"),
+        ("retry_failed", "dashboard", "127.0.0.1"),
         ("reactivate", "dashboard", "127.0.0.1"),
     ]
     assert view.subscription_list[0].active and view.failed == []
@@ -227,13 +228,15 @@ async def test_unknown_briefings_and_odd_query_strings_get_plain_answers():
 async def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token():
     view = InMemoryOperations()
     async with running(build_app(view, Metrics(), token=TOKEN)) as url, _client() as http:
-        async with http.post(url + "/signin", data={"token": TOKEN}, headers={"Origin": "https://evil.example"},
-                             allow_redirects=False) as response:
+        async with http.post(
+            url + "/signin", data={"token": TOKEN}, headers={"Origin": "https://evil.example"}, allow_redirects=False
+        ) as response:
             assert response.status == 403
         await _sign_in(http, url)
         csrf = await _csrf(http, url)
-        async with http.post(url + "/actions/reload", data={"csrf": csrf},
-                             headers={"Origin": "http://evil.example:8080"}) as response:
+        async with http.post(
+            url + "/actions/reload", data={"csrf": csrf}, headers={"Origin": "http://evil.example:8080"}
+        ) as response:
             assert response.status == 403 and "another site" in await response.text()
         async with http.post(url + "/actions/reload", data={"csrf": csrf}, headers={"Origin": "null"}) as response:
             assert response.status == 403  # a sandboxed frame or a page that hides where it is

@@ -7,8 +7,8 @@ them, so this module's tests and fixtures share one module-scoped loop.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
 
 import pytest
 import pytest_asyncio
@@ -21,21 +21,34 @@ from bot.web.server import build_app
 from tests.fakes.operations_view import InMemoryOperations, briefing, delivery, figure, running, subscription
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TOKEN = "s3cret-dashboard-token-for-tests-only"
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> & “quotes”'
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-PAGES = {"overview": "/", "briefings": "/briefings", "briefing": "/briefings/kursk", "hostile": "/briefings/evil",
-         "subscriptions": "/subscriptions", "deliveries": "/deliveries"}
+PAGES = {
+    "overview": "/",
+    "briefings": "/briefings",
+    "briefing": "/briefings/kursk",
+    "hostile": "/briefings/evil",
+    "subscriptions": "/subscriptions",
+    "deliveries": "/deliveries",
+}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
-                    ".ci/run does this in CI")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does this in CI"
+        )
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -63,16 +76,24 @@ async def open_page(browser: Browser) -> AsyncIterator[Callable[..., Awaitable[P
 def view() -> InMemoryOperations:
     ops = InMemoryOperations()
     ops.briefing_list += [
-        briefing("kursk", "Ukrainian forces push deeper into Kursk", [
-            [figure("villages captured", 28, "villages"), figure("depth of advance", 30, "km")],
-            [figure("villages captured", 35, "villages"), figure("depth of advance", 30, "km")],
-            [figure("villages captured", 74, "villages"), figure("depth of advance", 30, "km"),
-             figure("people evacuated", 121_000, "people")],
-        ]),
+        briefing(
+            "kursk",
+            "Ukrainian forces push deeper into Kursk",
+            [
+                [figure("villages captured", 28, "villages"), figure("depth of advance", 30, "km")],
+                [figure("villages captured", 35, "villages"), figure("depth of advance", 30, "km")],
+                [
+                    figure("villages captured", 74, "villages"),
+                    figure("depth of advance", 30, "km"),
+                    figure("people evacuated", 121_000, "people"),
+                ],
+            ],
+        ),
         briefing("evil", HOSTILE, [[figure("dead", 3, "people")]], summary=HOSTILE),
     ]
-    ops.subscription_list += [subscription(n, "telegram" if n % 3 else "discord", keywords=("kursk",) if n % 2 else ())
-                              for n in range(1, 40)]
+    ops.subscription_list += [
+        subscription(n, "telegram" if n % 3 else "discord", keywords=("kursk",) if n % 2 else ()) for n in range(1, 40)
+    ]
     ops.subscription_list.append(subscription(99, active=False, reason="Forbidden: bot was blocked by the user"))
     ops.pending += [delivery(n, "pending", age=60 * n) for n in range(1, 6)]
     ops.failed += [delivery(50, "failed", "Bad Request: chat not found " + "x" * 300)]
@@ -97,8 +118,9 @@ def signed_in(open_page, site: str, dashboard: Dashboard) -> Callable[..., Await
     async def make(**options) -> Page:
         page = await open_page(**options)
         session = dashboard.sessions.create()
-        await page.context.add_cookies([{"name": SESSION_COOKIE, "value": session.id, "url": site,
-                                         "httpOnly": True, "sameSite": "Strict"}])
+        await page.context.add_cookies(
+            [{"name": SESSION_COOKIE, "value": session.id, "url": site, "httpOnly": True, "sameSite": "Strict"}]
+        )
         return page
 
     return make
@@ -177,9 +199,14 @@ async def test_sign_in_and_every_page_renders_without_a_console_error(open_page,
         # The stylesheet loaded under the CSP: the page font is not the browser's default serif.
         assert "system-ui" in await page.evaluate("getComputedStyle(document.body).fontFamily")
         await page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
-    assert headings == {"overview": "Overview", "briefings": "Briefings",
-                        "briefing": "Ukrainian forces push deeper into Kursk", "hostile": HOSTILE,
-                        "subscriptions": "Subscriptions", "deliveries": "Deliveries"}
+    assert headings == {
+        "overview": "Overview",
+        "briefings": "Briefings",
+        "briefing": "Ukrainian forces push deeper into Kursk",
+        "hostile": HOSTILE,
+        "subscriptions": "Subscriptions",
+        "deliveries": "Deliveries",
+    }
     assert problems == []
     assert all((tmp_path / f"{name}.png").stat().st_size > 1000 for name in PAGES)
 
@@ -215,7 +242,8 @@ async def test_a_chart_is_drawn_for_each_figure_that_changed(signed_in, site: st
     assert await page.get_by_role("img", name="villages captured across versions").count() == 1
     assert await charts.locator("circle").count() == 3
     assert await charts.locator("desc").text_content() == (
-        "version 1: 28 villages; version 2: 35 villages; version 3: 74 villages")
+        "version 1: 28 villages; version 2: 35 villages; version 3: 74 villages"
+    )
     box = await charts.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 80
     await page.goto(site + "/briefings/evil")

@@ -19,21 +19,26 @@ def test_figures_are_matched_across_versions_by_what_they_measure_and_their_unit
     )
     series = figure_series(versions)
     assert [(s.about, [p.value for p in s.points]) for s in series] == [
-        ("Villages captured", [28, 35, 35]), ("people evacuated", [1200, 1200]), ("depth", [30]),
+        ("Villages captured", [28, 35, 35]),
+        ("people evacuated", [1200, 1200]),
+        ("depth", [30]),
     ]
     assert [s.changed for s in series] == [True, False, False]
 
 
 def test_only_figures_whose_value_changed_get_a_chart():
-    versions = _versions([figure("troops", None, "troops", "thousands of troops"), figure("dead", 3, "people")],
-                         [figure("troops", 5000, "troops"), figure("dead", 3, "people")])
+    versions = _versions(
+        [figure("troops", None, "troops", "thousands of troops"), figure("dead", 3, "people")],
+        [figure("troops", 5000, "troops"), figure("dead", 3, "people")],
+    )
     assert changed_charts(versions) == []  # vague -> a number is not a change we can draw
     assert changed_charts(_versions([figure("dead", 3, "people")])) == []
 
 
 def test_the_chart_puts_larger_values_higher_and_labels_every_point():
-    versions = _versions([figure("villages", 28, "villages")], [figure("villages", 35, "villages")],
-                         [figure("villages", 31, "villages")])
+    versions = _versions(
+        [figure("villages", 28, "villages")], [figure("villages", 35, "villages")], [figure("villages", 31, "villages")]
+    )
     [drawn] = changed_charts(versions)
     ys = [d.y for d in drawn.dots]
     xs = [d.x for d in drawn.dots]

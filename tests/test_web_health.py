@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.web.health import Readiness
 from bot.web.metrics import Metrics
 from bot.web.ports import Check
-from bot.web.health import Readiness
 from bot.web.server import READINESS, ListenError, WebServer, build_app, parse_listen
 from tests.fakes.operations_view import InMemoryOperations, delivery, running, subscription
 
@@ -24,7 +24,8 @@ async def _get(url: str) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
     }
 
 
@@ -126,8 +127,12 @@ async def test_metrics_count_what_the_service_reports_and_gauge_the_overview():
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
     s = _samples(body)
     assert s[("briefing_bot_commands_total", (("command", "status"), ("outcome", "ok"), ("platform", "telegram")))] == 2
-    assert s[("briefing_bot_commands_total", (("command", "latest"), ("outcome", "error"), ("platform", "discord")))] == 1
-    assert s[("briefing_bot_commands_total", (("command", "other"), ("outcome", "usage"), ("platform", "discord")))] == 1
+    assert (
+        s[("briefing_bot_commands_total", (("command", "latest"), ("outcome", "error"), ("platform", "discord")))] == 1
+    )
+    assert (
+        s[("briefing_bot_commands_total", (("command", "other"), ("outcome", "usage"), ("platform", "discord")))] == 1
+    )
     assert s[("briefing_bot_command_duration_seconds_count", (("platform", "telegram"),))] == 2
     assert s[("briefing_bot_command_duration_seconds_bucket", (("le", "0.025"), ("platform", "telegram")))] == 1
     assert s[("briefing_bot_deliveries_total", (("outcome", "sent"), ("platform", "telegram")))] == 3
@@ -150,9 +155,10 @@ async def test_metrics_speak_openmetrics_to_a_scraper_that_asks_for_it():
     metrics = Metrics()
     metrics.reload("ok")
     async with running(build_app(InMemoryOperations(), metrics)) as url:
-        async with aiohttp.ClientSession() as http, http.get(
-            url + "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(url + "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}) as response,
+        ):
             body = await response.text()
     assert response.headers["Content-Type"].startswith("application/openmetrics-text")
     assert body.rstrip().endswith("# EOF") and "briefing_bot_content_reloads_total" in body
@@ -164,8 +170,10 @@ def test_metric_labels_stay_bounded_whatever_the_callers_pass():
         metrics.command_handled(f"cmd{n}", "telegram", "ok", 0.0)
     metrics.command_handled("-1001234567890", "telegram", "ok", 0.0)  # an id never becomes a label
     commands = {
-        s.labels["command"] for f in text_string_to_metric_families(metrics.render()[0].decode())
-        for s in f.samples if s.name == "briefing_bot_commands_total"
+        s.labels["command"]
+        for f in text_string_to_metric_families(metrics.render()[0].decode())
+        for s in f.samples
+        if s.name == "briefing_bot_commands_total"
     }
     assert len(commands) <= 51 and "other" in commands
     assert not any(c.lstrip("-").isdigit() for c in commands)

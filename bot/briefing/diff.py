@@ -31,8 +31,11 @@ class BriefingChange:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.title_changed or self.key_points_added or self.key_points_removed
-            or self.figures or self.summary_changed
+            self.title_changed
+            or self.key_points_added
+            or self.key_points_removed
+            or self.figures
+            or self.summary_changed
         )
 
     def to_json(self) -> dict:
@@ -53,10 +56,7 @@ def figure_label(figure: Figure) -> str:
     number = _number_unit(figure.value, None)
     if figure.high is not None:  # "20–30 km"
         number += "–" + _number_unit(figure.high, None)
-    if figure.unit == "%":
-        main = f"{number}%"
-    else:
-        main = f"{number} {figure.unit}" if figure.unit else number
+    main = f"{number}%" if figure.unit == "%" else f"{number} {figure.unit}" if figure.unit else number
     if figure.conversions:
         main += " (" + ", ".join(_number_unit(c.value, c.unit) for c in figure.conversions) + ")"
     return main

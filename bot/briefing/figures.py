@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ _YEAR_CONTEXT = re.compile(
     r"(?i:\b(?:in|since|by|until|till|from|of|during|before|after|early|late|mid|the|fiscal|"
     r"through|between|and|to|for|year|spring|summer|autumn|fall|winter)\b[\s-]*$|mid-$)"
 )
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 _AT_START = re.compile(r"[\s\"'“‘(\[—–-]*$")
 _LOOKBACK = 32  # characters before a number that its context checks read (the longest is "in excess of")
 
@@ -106,10 +107,35 @@ _LOOKBACK = 32  # characters before a number that its context checks read (the l
 # word before a number decides whether a pattern needs to run at all.
 _APPROX_LAST = APPROX_LAST_WORDS | {"~"}
 _PREFIX_LAST = frozenset(
-    "No. Nos. number Number Article article Chapter Section Resolution Flight flight Route Highway "
-    "Interstate Level Grade Stage Phase Season Episode Act top Top bottom Bottom".split()
+    [
+        "No.",
+        "Nos.",
+        "number",
+        "Number",
+        "Article",
+        "article",
+        "Chapter",
+        "Section",
+        "Resolution",
+        "Flight",
+        "flight",
+        "Route",
+        "Highway",
+        "Interstate",
+        "Level",
+        "Grade",
+        "Stage",
+        "Phase",
+        "Season",
+        "Episode",
+        "Act",
+        "top",
+        "Top",
+        "bottom",
+        "Bottom",
+    ]
 )
-_SCALE_LAST = frozenset("magnitude category categories".split())
+_SCALE_LAST = frozenset(["magnitude", "category", "categories"])
 
 
 def _word_before(s: str, start: int) -> str:
@@ -359,7 +385,7 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
         return None  # glued letters that are no unit: "5G", "4x4"
     hyphened = _HYPHEN_NOUN.match(s, end) if unit is None and value not in (None, 1) else None
     if hyphened and hyphened.group(1) not in _NOT_COUNTED:  # "a 62-page ruling", "a five-member panel"
-        return _Hit(start, hyphened.end(), round_value(value), plural(hyphened.group(1)), "count", raw=written)
+        return _Hit(start, hyphened.end(), round_value(value or 0), plural(hyphened.group(1)), "count", raw=written)
     if unit is None and scale_before:
         unit = "magnitude" if scale_before.group(0).lower().startswith("magnitude") else "category"
     maybe_negative = value is not None and (last == "−" or last.lower() == "minus")
@@ -370,15 +396,13 @@ def _number_hit(s: str, m: re.Match[str], headline: bool) -> _Hit | None:
     if kind == "duration":
         _compound_duration(s, hit)
     raw = m.group("num") or ""
-    is_year = (
-        not cur and not m.group("scale") and re.fullmatch(r"1[89]\d\d|20\d\d", raw) is not None
-    )
+    is_year = not cur and not m.group("scale") and re.fullmatch(r"1[89]\d\d|20\d\d", raw) is not None
     if unit is None:
         noun = noun_after(s, end, singular=(value == 1 and not vague), through_of=vague or value != 1)
         window = s[max(0, start - _LOOKBACK) : start]
-        if is_year and (noun is None or _YEAR_CONTEXT.search(window) or _at_start(s, start)):
-            if _APPROX_BEFORE.search(window) is None:
-                return _Hit(start, end, value, None, "date", iso=raw)
+        year_here = is_year and (noun is None or _YEAR_CONTEXT.search(window) or _at_start(s, start))
+        if year_here and _APPROX_BEFORE.search(window) is None:
+            return _Hit(start, end, value, None, "date", iso=raw)
         if noun is not None:
             noun_start, noun_end, word = noun
             if word.lower() in TIME_UNITS:
@@ -426,8 +450,32 @@ _RATIO = re.compile(
 )
 _NEXT_WORD_AFTER = re.compile(r"[ ]([a-z]+)")
 _AFTER_FRACTION = frozenset(
-    "of less more fewer higher lower smaller larger bigger as in on at by from than to and or since over "
-    "between among across".split()
+    [
+        "of",
+        "less",
+        "more",
+        "fewer",
+        "higher",
+        "lower",
+        "smaller",
+        "larger",
+        "bigger",
+        "as",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "than",
+        "to",
+        "and",
+        "or",
+        "since",
+        "over",
+        "between",
+        "among",
+        "across",
+    ]
 )
 _ORDINAL_BEFORE = re.compile(r"\b(?:first|second|last|other|latter|former|back|front)\s$", re.I)
 _FRACTION_OF = re.compile(
@@ -455,16 +503,24 @@ def _fraction_hits(s: str) -> list[_Hit]:
             hits.append(_Hit(m.start("half_of"), m.end("half_of"), 0.5, "fraction", "fraction", raw=0.5))
             continue
         if m.group("half"):
-            hits.append(_Hit(m.start("half") - 3 if s[m.start("half") - 3 : m.start("half")] == "in " else m.start("half"),
-                             m.end(), 0.5, "fraction", "fraction", raw=0.5))
+            hits.append(
+                _Hit(
+                    m.start("half") - 3 if s[m.start("half") - 3 : m.start("half")] == "in " else m.start("half"),
+                    m.end(),
+                    0.5,
+                    "fraction",
+                    "fraction",
+                    raw=0.5,
+                )
+            )
             continue
         n = m.group("n").lower()
         if n == "a" and s[max(0, m.start() - 4) : m.start()].lower() == "and ":
             continue  # "one and a half hours" is read whole with its number
         numerator = 1 if n == "a" else SMALL[n]
-        if m.group("d").lower().endswith("s") != (numerator > 1) and m.group("d").lower() not in ("half",):
-            if numerator > 1:
-                continue  # "two third" is no fraction; "a thirds" neither
+        plural = m.group("d").lower().endswith("s")
+        if plural != (numerator > 1) and m.group("d").lower() not in ("half",) and numerator > 1:
+            continue  # "two third" is no fraction; "a thirds" neither
         after = _NEXT_WORD_AFTER.match(s, m.end())
         if after and after.group(1) not in _AFTER_FRACTION:
             continue  # "a third straight month", "a fifth term": an ordinal, not a share
@@ -479,7 +535,7 @@ def _fraction_hits(s: str) -> list[_Hit]:
             hit = whole
         elif of and of.group("unit"):
             unit, kind, converted, end = _read_unit(s, of.end(), value, None, False)
-            if unit is not None:
+            if unit is not None and converted is not None:
                 hit = _Hit(m.start(), end, round_value(converted), unit, kind, raw=value)
         hits.append(hit)
     return hits
@@ -494,7 +550,7 @@ _LETTERS = re.compile(r"[a-z]+")
 
 _ONE_WHO = re.compile(r"\s+(?:of|said|says|told|tells|added|wrote|noted|argued|who)\b")
 _HYPHEN_NOUN = re.compile(r"-([a-z]{3,20})\b(?!-)")
-_NOT_COUNTED = frozenset("odd something plus fold time times point way ish like".split())
+_NOT_COUNTED = frozenset(["odd", "something", "plus", "fold", "time", "times", "point", "way", "ish", "like"])
 _AND_A_HALF = re.compile(r"\sand\sa\shalf\b(?:[\s-](?P<scale>million|billion|thousand|trillion)\b)?", re.I)
 _AGE_WORDS = frozenset(("aged", "age", "ages"))
 
@@ -568,9 +624,10 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
             continue
         if blocked.overlaps(m.start(), m.end()):
             continue
-        hit = _number_hit(s, m, headline)
-        if hit is None or taken(hit.start, hit.end):
+        found = _number_hit(s, m, headline)
+        if found is None or taken(found.start, found.end):
             continue
+        hit = found
         conv = _conversion(s, hit.end) if hit.unit and hit.kind != "count" else None
         while conv is not None:
             hit.conversions.append(conv[0])
@@ -587,7 +644,7 @@ def extract_figures(sentence: str, *, headline: bool = False, limit: int | None 
 def _figure(s: str, hit: _Hit) -> Figure:
     window = s[max(0, hit.start - _LOOKBACK) : hit.start]
     maybe = _word_before(s, hit.start).lower() in _APPROX_LAST
-    approx = hit.approx or maybe and _APPROX_BEFORE.search(window) is not None
+    approx = hit.approx or (maybe and _APPROX_BEFORE.search(window) is not None)
     approx = approx or _APPROX_AFTER.match(s, hit.end) is not None
     return Figure(
         text=s[hit.start : hit.end].strip(),
@@ -620,6 +677,8 @@ def _part_of(gap: str) -> bool:
         return False
     rest = gap[m.end() :]
     return len(rest.split()) <= 2 and (not rest or rest[-1].isspace())
+
+
 _RANGE_KINDS = frozenset(("quantity", "money", "percent", "duration", "count"))
 
 
@@ -637,7 +696,7 @@ def _is_range(s: str, first: _Hit, second: _Hit) -> bool:
     window = s[max(0, first.start - 20) : first.start]
     if _RANGE.fullmatch(gap):
         descending = (first.raw or 0) > (second.raw or 0)
-        if _SCORE_BEFORE.search(window) or descending and "-" in gap and first.unit is None and second.unit is None:
+        if _SCORE_BEFORE.search(window) or (descending and "-" in gap and first.unit is None and second.unit is None):
             first.bare = second.bare = first.unit is None and second.unit is None
             return False  # "won 3-1", "beat them 88-79": a result, not two figures
         return not descending
@@ -657,9 +716,17 @@ def _join_ranges(s: str, hits: list[_Hit]) -> list[_Hit]:
         elif prev.kind == "money" and hit.raw and hit.value and prev.value == prev.raw and hit.value / hit.raw >= 1000:
             low = round_value((prev.raw or 0) * hit.value / hit.raw)
         out[-1] = _Hit(
-            prev.start, hit.end, low, hit.unit or prev.unit, hit.kind if hit.unit else prev.kind,
-            approx=prev.approx or hit.approx, conversions=hit.conversions, noun=hit.noun,
-            raw=prev.raw, high=hit.value, iso=prev.iso,
+            prev.start,
+            hit.end,
+            low,
+            hit.unit or prev.unit,
+            hit.kind if hit.unit else prev.kind,
+            approx=prev.approx or hit.approx,
+            conversions=hit.conversions,
+            noun=hit.noun,
+            raw=prev.raw,
+            high=hit.value,
+            iso=prev.iso,
         )
     return out
 
@@ -668,7 +735,7 @@ def _share_range_units(s: str, hits: list[_Hit]) -> None:
     """Give a bare number the unit of its neighbour in "20 to 30 km", "$2-3 billion",
     "8.2 million votes against 6.9 million" and "37 of the 2,400 polling stations"."""
     ordered = sorted(hits, key=lambda h: h.start)
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in itertools.pairwise(ordered):
         gap = s[first.end : second.start]
         if first.kind in ("date", "fraction") or second.kind in ("date", "duration", "age", "fraction"):
             continue

@@ -8,6 +8,7 @@ _DELIMITER = re.compile(r"^\s*(?:---|\.\.\.)\s*$")
 _FIELD = re.compile(r"^\s*([A-Za-z][\w -]*?)\s*:\s*(.*?)\s*$")
 _SOURCE_KEYS = ("source", "source_url", "source-url", "url", "link")
 
+
 def split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     """({key: value}, remaining lines). Without a well-formed block, ({}, lines) unchanged."""
     start = 0
@@ -28,10 +29,12 @@ def split_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
         fields[m.group(1).strip().lower().replace(" ", "_")] = _unquote(m.group(2))
     return {}, lines
 
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
 
 def parse_tags(value: str) -> tuple[str, ...]:
     """ "a, b" or "[a, b]" or "['a', "b"]" -> ("a", "b")."""
@@ -41,9 +44,9 @@ def parse_tags(value: str) -> tuple[str, ...]:
     tags = (_unquote(t.strip()) for t in value.split(","))
     return tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
+
 def source_of(fields: dict[str, str]) -> str | None:
     for key in _SOURCE_KEYS:
         if fields.get(key):
             return fields[key]
     return None
-

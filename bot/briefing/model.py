@@ -48,9 +48,7 @@ class Figure:
             "about": self.about,
             "approx": self.approx,
             "sentence": self.sentence,
-            "conversions": [
-                {"value": _plain_number(c.value), "unit": c.unit} for c in self.conversions
-            ],
+            "conversions": [{"value": _plain_number(c.value), "unit": c.unit} for c in self.conversions],
             "kind": self.kind,
         }
         if self.iso is not None:
@@ -70,9 +68,7 @@ class Figure:
             approx=bool(data.get("approx", False)),
             sentence=data.get("sentence", ""),
             kind=data.get("kind", "quantity"),
-            conversions=tuple(
-                Conversion(c.get("value"), c.get("unit")) for c in data.get("conversions", ())
-            ),
+            conversions=tuple(Conversion(c.get("value"), c.get("unit")) for c in data.get("conversions", ())),
             iso=data.get("iso"),
             low=data.get("low"),
             high=data.get("high"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from text_to_num import text2num
 
@@ -98,9 +99,9 @@ APPROX_WORDS = (
 APPROX_LAST_WORDS = frozenset(w.split()[-1] for w in APPROX_WORDS)
 
 
-def alternation(words: object) -> str:
+def alternation(words: Iterable[object]) -> str:
     """A regex alternation of the given spellings, longest first, spaces matching any spacing."""
-    items = sorted({str(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
+    items = sorted({str(w) for w in words}, key=len, reverse=True)
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
 
 

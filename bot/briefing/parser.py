@@ -105,9 +105,13 @@ def _same(kept: Figure, new: Figure, *, loose: bool, body_pair: bool) -> bool:
         return False  # vague amounts: "thousands" restates "thousands of residents", not "dozens"
     if kept.unit != new.unit and not (loose and None in (new.unit, kept.unit)):
         return False
-    if loose and None in (new.unit, kept.unit) and kept.kind != new.kind:
-        if {kept.kind, new.kind} - {"count", "quantity"}:
-            return False
+    if (
+        loose
+        and None in (new.unit, kept.unit)
+        and kept.kind != new.kind
+        and {kept.kind, new.kind} - {"count", "quantity"}
+    ):
+        return False
     if body_pair:  # two body mentions of one number may measure different things
         if kept.unit is None and new.unit is None and kept.value is not None:
             return True  # a bare number said twice ("above ten-thousand ... Ten-thousand is")
@@ -141,7 +145,9 @@ def merge_figures(body: list[Figure], key_points: list[Figure], headline: list[F
     for group, is_body in ((body, True), (key_points, False)):
         for fig in group:
             value_key = fig.iso if fig.kind == "date" else fig.value
-            i_lead = next((i for i in by_value.get(value_key, ()) if _same(lead[i], fig, loose=True, body_pair=False)), None)
+            i_lead = next(
+                (i for i in by_value.get(value_key, ()) if _same(lead[i], fig, loose=True, body_pair=False)), None
+            )
             if i_lead is not None:
                 kept = lead[i_lead]
                 if kept.unit is None and fig.unit is not None:  # "Thousands" -> "thousands of residents"

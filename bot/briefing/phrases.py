@@ -7,36 +7,306 @@ import re
 from bot.briefing.numbers import APPROX_LAST_WORDS, APPROX_WORDS, alternation
 
 STOP = frozenset(
-    """a an the of in on at to for from by with and or nor but as than that which who whom whose
-    this these those is are was were be been being has have had do does did will would could should
-    may might must can shall it its he she they them their his her we our you your i me my us
-    per each more less most least also still only just into onto over under after before since
-    until during about around up down out off not no so if when while where there here ago later
-    earlier apiece respectively said says say told according what how why then now again even
-    both all any some such every other another own same very too already yet across among along
-    between within without through toward towards against amid via near beyond inside outside
-    including like plus versus vs out""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "nor",
+        "but",
+        "as",
+        "than",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "this",
+        "these",
+        "those",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "can",
+        "shall",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "them",
+        "their",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "us",
+        "per",
+        "each",
+        "more",
+        "less",
+        "most",
+        "least",
+        "also",
+        "still",
+        "only",
+        "just",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "after",
+        "before",
+        "since",
+        "until",
+        "during",
+        "about",
+        "around",
+        "up",
+        "down",
+        "out",
+        "off",
+        "not",
+        "no",
+        "so",
+        "if",
+        "when",
+        "while",
+        "where",
+        "there",
+        "here",
+        "ago",
+        "later",
+        "earlier",
+        "apiece",
+        "respectively",
+        "said",
+        "says",
+        "say",
+        "told",
+        "according",
+        "what",
+        "how",
+        "why",
+        "then",
+        "now",
+        "again",
+        "even",
+        "both",
+        "all",
+        "any",
+        "some",
+        "such",
+        "every",
+        "other",
+        "another",
+        "own",
+        "same",
+        "very",
+        "too",
+        "already",
+        "yet",
+        "across",
+        "among",
+        "along",
+        "between",
+        "within",
+        "without",
+        "through",
+        "toward",
+        "towards",
+        "against",
+        "amid",
+        "via",
+        "near",
+        "beyond",
+        "inside",
+        "outside",
+        "including",
+        "like",
+        "plus",
+        "versus",
+        "vs",
+        "out",
+    ]
 )
 _IRREGULAR = frozenset(
-    """people children men women police personnel staff cattle livestock aircraft sheep fish deer
-    feet teeth mice geese crew infantry militia offspring""".split()
+    [
+        "people",
+        "children",
+        "men",
+        "women",
+        "police",
+        "personnel",
+        "staff",
+        "cattle",
+        "livestock",
+        "aircraft",
+        "sheep",
+        "fish",
+        "deer",
+        "feet",
+        "teeth",
+        "mice",
+        "geese",
+        "crew",
+        "infantry",
+        "militia",
+        "offspring",
+    ]
 )
 _SINGULAR_S = frozenset(
-    """measles mumps news series species diabetes politics economics physics lens bus gas chaos
-    crisis analysis basis thesis status campus virus bonus census""".split()
+    [
+        "measles",
+        "mumps",
+        "news",
+        "series",
+        "species",
+        "diabetes",
+        "politics",
+        "economics",
+        "physics",
+        "lens",
+        "bus",
+        "gas",
+        "chaos",
+        "crisis",
+        "analysis",
+        "basis",
+        "thesis",
+        "status",
+        "campus",
+        "virus",
+        "bonus",
+        "census",
+    ]
 )
-_COUNT_MODIFIERS = frozenset("more other additional fewer further extra".split())
+_COUNT_MODIFIERS = frozenset(["more", "other", "additional", "fewer", "further", "extra"])
 _ADJECTIVE_END = re.compile(r"(?:ed|ing|ly|ian|ese|al|ive|ful|ous|ic|ish|ary|ern|ior|less|able)$")
-_DETERMINERS = frozenset("the those these its their his her our all a an".split())
+_DETERMINERS = frozenset(["the", "those", "these", "its", "their", "his", "her", "our", "all", "a", "an"])
 _AFTER_STARTERS = frozenset(
-    """into deep long wide high tall away across along from of in per on off for higher lower
-    above below beyond inland offshore north south east west northeast northwest southeast
-    southwest behind ahead old annually""".split()
+    [
+        "into",
+        "deep",
+        "long",
+        "wide",
+        "high",
+        "tall",
+        "away",
+        "across",
+        "along",
+        "from",
+        "of",
+        "in",
+        "per",
+        "on",
+        "off",
+        "for",
+        "higher",
+        "lower",
+        "above",
+        "below",
+        "beyond",
+        "inland",
+        "offshore",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "behind",
+        "ahead",
+        "old",
+        "annually",
+    ]
 )
 _TRAILING_DROP = frozenset(
-    """to by of at from for than with in on is was were are be been as a an the its his her their
-    some about around over under nearly almost roughly approximately up reaching totalling
-    totaling worth and or between after before since until within more less than""".split()
+    [
+        "to",
+        "by",
+        "of",
+        "at",
+        "from",
+        "for",
+        "than",
+        "with",
+        "in",
+        "on",
+        "is",
+        "was",
+        "were",
+        "are",
+        "be",
+        "been",
+        "as",
+        "a",
+        "an",
+        "the",
+        "its",
+        "his",
+        "her",
+        "their",
+        "some",
+        "about",
+        "around",
+        "over",
+        "under",
+        "nearly",
+        "almost",
+        "roughly",
+        "approximately",
+        "up",
+        "reaching",
+        "totalling",
+        "totaling",
+        "worth",
+        "and",
+        "or",
+        "between",
+        "after",
+        "before",
+        "since",
+        "until",
+        "within",
+        "more",
+        "less",
+        "than",
+    ]
 )
 _VERB_END = re.compile(r"(?:ed|ing|ate|ise|ize|ain|ll|ill|ure)$")
 _AUX_PARTICIPLE = re.compile(
@@ -74,17 +344,10 @@ def is_plural_noun(word: str) -> bool:
         return False
     if word[:1].isupper() and w.endswith("is") and len(w) > 4:  # "Israelis", "Iraqis"
         return True
-    return (
-        len(w) > 3
-        and w.endswith("s")
-        and not w.endswith(("ss", "us", "is", "'s", "’s"))
-        and w not in STOP
-    )
+    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "’s")) and w not in STOP
 
 
-def noun_after(
-    s: str, pos: int, *, singular: bool, through_of: bool
-) -> tuple[int, int, str] | None:
+def noun_after(s: str, pos: int, *, singular: bool, through_of: bool) -> tuple[int, int, str] | None:
     """The counted noun after a number at ``pos``: (phrase start, phrase end, noun), or None."""
     phrase_start: int | None = None
     modifiers = 0
@@ -179,7 +442,7 @@ def _before_phrase(s: str, start: int, kind: str) -> list[str]:
     if len(tail) >= 2 and tail[-1] == "of":  # "a depth of 18 km", "quarterly revenue of $15.8 billion"
         words: list[str] = []
         for word in reversed([w for w in tail[-4:-1] if _WORD_ONLY.fullmatch(w)]):
-            if word.lower() in STOP or _VERB_END.search(word.lower()) and words:
+            if word.lower() in STOP or (_VERB_END.search(word.lower()) and words):
                 break
             words.insert(0, word)
         if words:
@@ -221,10 +484,45 @@ _IRREGULAR_DONE = {
     "leading": "led", "feeding": "fed", "fighting": "fought", "catching": "caught",
 }  # fmt: skip
 _DONE_FORMS = frozenset(v for v in _IRREGULAR_DONE.values() if len(v) > 3 and v not in STOP) | frozenset(
-    "taken given driven stolen chosen shown thrown drawn grown beaten bitten broken frozen written".split()
+    [
+        "taken",
+        "given",
+        "driven",
+        "stolen",
+        "chosen",
+        "shown",
+        "thrown",
+        "drawn",
+        "grown",
+        "beaten",
+        "bitten",
+        "broken",
+        "frozen",
+        "written",
+    ]
 )
 _AUXILIARIES = frozenset(
-    "has have had was were is are be been being will would could should may might also still now".split()
+    [
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "could",
+        "should",
+        "may",
+        "might",
+        "also",
+        "still",
+        "now",
+    ]
 )
 
 
@@ -239,7 +537,40 @@ def _participle(verb: str) -> str | None:
         return low
     if low.endswith("ing") and len(low) > 5:
         stem = low[:-3]
-        if stem.endswith(("e", "a", "i", "o", "u", "y", "w")) or stem[-1] == stem[-2] or stem.endswith(("ct", "st", "rt", "nt", "ld", "rm", "rn", "sh", "ch", "ck", "ss", "ll", "lp", "rk", "rd", "nd", "pt", "ft", "ck", "ng", "gn", "mp", "sk", "sp", "lt", "wn")):
+        if (
+            stem.endswith(("e", "a", "i", "o", "u", "y", "w"))
+            or stem[-1] == stem[-2]
+            or stem.endswith(
+                (
+                    "ct",
+                    "st",
+                    "rt",
+                    "nt",
+                    "ld",
+                    "rm",
+                    "rn",
+                    "sh",
+                    "ch",
+                    "ck",
+                    "ss",
+                    "ll",
+                    "lp",
+                    "rk",
+                    "rd",
+                    "nd",
+                    "pt",
+                    "ft",
+                    "ck",
+                    "ng",
+                    "gn",
+                    "mp",
+                    "sk",
+                    "sp",
+                    "lt",
+                    "wn",
+                )
+            )
+        ):
             return stem + "ed"
     return None
 
@@ -258,9 +589,22 @@ def _subject_before(prefix: str, verb: str) -> list[str]:
     return words
 
 
-_COMPARATIVES = frozenset("lower higher greater smaller bigger larger fewer".split())
+_COMPARATIVES = frozenset(["lower", "higher", "greater", "smaller", "bigger", "larger", "fewer"])
 _NOT_AFTER_AMOUNT = frozenset(
-    "yesterday today tonight overnight annually apiece each respectively higher lower more less".split()
+    [
+        "yesterday",
+        "today",
+        "tonight",
+        "overnight",
+        "annually",
+        "apiece",
+        "each",
+        "respectively",
+        "higher",
+        "lower",
+        "more",
+        "less",
+    ]
 )
 
 
@@ -286,7 +630,7 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
                 verb = lead[-1]
         tail, tail_end = _after_phrase(s, noun[1], starters_only=True)
         done = _participle(verb) if verb else None
-        if done:  # "forces controlling 28 villages" -> "villages controlled by forces"
+        if done and verb:  # "forces controlling 28 villages" -> "villages controlled by forces"
             subject = _subject_before(prefix, verb)
             first = tail[0].lower() if tail else ""
             of = tail if first == "of" else []  # "residents of the town evacuated"
@@ -297,7 +641,7 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
         else:
             tail_end = noun[1]
         if verb:
-            words = [verb] + words
+            words = [verb, *words]
         participle = _AUX_PARTICIPLE.match(s, tail_end)
         if participle:
             words.append(participle.group(1))
@@ -309,7 +653,9 @@ def describe(s: str, start: int, end: int, noun: tuple[int, int] | None, kind: s
         words = _after_phrase(s, end, starters_only=False)[0]  # "a $24.6 billion merger of X"
         if words:
             return _clip(words)
-    if kind != "age" and (_ATTRIBUTIVE.search(s[start:end]) or s[max(0, start - 12) : start].rstrip().endswith("magnitude")):
+    if kind != "age" and (
+        _ATTRIBUTIVE.search(s[start:end]) or s[max(0, start - 12) : start].rstrip().endswith("magnitude")
+    ):
         after = _after_phrase(s, end, starters_only=False)[0][:2]  # "a 12-year rule" -> rule
         if len(after) == 2 and _VERB_END.search(after[1].lower()):
             after.pop()

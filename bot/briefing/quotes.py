@@ -22,28 +22,184 @@ _VERBS = (
     r"highlighted|saying|adding|telling|warning|noting|declaring|calling|describing|insisting)"
 )
 _VERB = re.compile(rf"\b{_VERBS}\b")
-_NAME_JOINERS = frozenset("of de da van von der al bin la le du dos el".split())
+_NAME_JOINERS = frozenset(["of", "de", "da", "van", "von", "der", "al", "bin", "la", "le", "du", "dos", "el"])
 # A capitalised word in any script, or a joiner; the run logic lives in name_spans.
-_NAME_PIECE = re.compile(
-    rf"(?<![\w'’.-])(?:[{re.escape(UPPER)}][\w'’.-]*|(?:{'|'.join(sorted(_NAME_JOINERS))})\b)"
-)
+_NAME_PIECE = re.compile(rf"(?<![\w'’.-])(?:[{re.escape(UPPER)}][\w'’.-]*|(?:{'|'.join(sorted(_NAME_JOINERS))})\b)")
 _TITLES = frozenset(
-    """president prime minister chancellor governor gov senator sen rep representative secretary
-    general gen dr mr mrs ms mx prof professor chief executive ceo cfo coo spokesman spokeswoman
-    spokesperson king queen prince princess pope mayor judge justice director chairman chairwoman
-    chair coach captain capt commander admiral ambassador colonel col lt lieutenant sergeant sgt
-    deputy vice acting former foreign defense defence interior health finance economy state officer
-    head leader manager analyst economist envoy lawmaker sheriff detective inspector superintendent
-    marshal premier dean rabbi rev reverend father archbishop bishop cardinal sheikh emir crown lord
-    sir dame mp senior attorney striker midfielder defender goalkeeper forward chancellor minister
-    commissioner secretary-general ceo councillor councilor councilman councilwoman alderman
-    assemblyman assemblywoman congressman congresswoman""".split()
+    [
+        "president",
+        "prime",
+        "minister",
+        "chancellor",
+        "governor",
+        "gov",
+        "senator",
+        "sen",
+        "rep",
+        "representative",
+        "secretary",
+        "general",
+        "gen",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "prof",
+        "professor",
+        "chief",
+        "executive",
+        "ceo",
+        "cfo",
+        "coo",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "mayor",
+        "judge",
+        "justice",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "coach",
+        "captain",
+        "capt",
+        "commander",
+        "admiral",
+        "ambassador",
+        "colonel",
+        "col",
+        "lt",
+        "lieutenant",
+        "sergeant",
+        "sgt",
+        "deputy",
+        "vice",
+        "acting",
+        "former",
+        "foreign",
+        "defense",
+        "defence",
+        "interior",
+        "health",
+        "finance",
+        "economy",
+        "state",
+        "officer",
+        "head",
+        "leader",
+        "manager",
+        "analyst",
+        "economist",
+        "envoy",
+        "lawmaker",
+        "sheriff",
+        "detective",
+        "inspector",
+        "superintendent",
+        "marshal",
+        "premier",
+        "dean",
+        "rabbi",
+        "rev",
+        "reverend",
+        "father",
+        "archbishop",
+        "bishop",
+        "cardinal",
+        "sheikh",
+        "emir",
+        "crown",
+        "lord",
+        "sir",
+        "dame",
+        "mp",
+        "senior",
+        "attorney",
+        "striker",
+        "midfielder",
+        "defender",
+        "goalkeeper",
+        "forward",
+        "chancellor",
+        "minister",
+        "commissioner",
+        "secretary-general",
+        "ceo",
+        "councillor",
+        "councilor",
+        "councilman",
+        "councilwoman",
+        "alderman",
+        "assemblyman",
+        "assemblywoman",
+        "congressman",
+        "congresswoman",
+    ]
 )
 _NOT_NAMES = frozenset(
-    """in on at after before but and the a an this that however meanwhile still when while if as
-    for since despite during following yet so then also monday tuesday wednesday thursday friday
-    saturday sunday january february march april may june july august september october november
-    december all some most many both each every""".split()
+    [
+        "in",
+        "on",
+        "at",
+        "after",
+        "before",
+        "but",
+        "and",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "however",
+        "meanwhile",
+        "still",
+        "when",
+        "while",
+        "if",
+        "as",
+        "for",
+        "since",
+        "despite",
+        "during",
+        "following",
+        "yet",
+        "so",
+        "then",
+        "also",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "all",
+        "some",
+        "most",
+        "many",
+        "both",
+        "each",
+        "every",
+    ]
 )
 _PRONOUNS = {"he", "she", "they", "we", "i", "it"}
 _AFTER_VERB_FIRST = re.compile(rf"\s*(?:[,—–-]\s*)?{_VERBS}\s+(?P<who>[^.!?;:\"“”]{{1,120}})")
@@ -67,11 +223,65 @@ _LEADING_ADVERBIAL = re.compile(
     r"^(?:(?:In|On|At|After|Before|During|Last|Earlier|Later|Speaking|Since|Also|Meanwhile|Separately)\b[^,]{0,60},\s*)"
 )
 _PERSON_ROLES = frozenset(
-    """leader spokesman spokeswoman spokesperson minister official officer resident analyst economist
-    president director secretary governor mayor senator lawmaker executive chairman chairwoman founder
-    professor expert researcher scientist engineer lawyer attorney judge coach player manager worker
-    employee member mother father son daughter wife husband student teacher doctor nurse witness
-    survivor victim farmer owner ceo chief head commander general envoy ambassador""".split()
+    [
+        "leader",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "minister",
+        "official",
+        "officer",
+        "resident",
+        "analyst",
+        "economist",
+        "president",
+        "director",
+        "secretary",
+        "governor",
+        "mayor",
+        "senator",
+        "lawmaker",
+        "executive",
+        "chairman",
+        "chairwoman",
+        "founder",
+        "professor",
+        "expert",
+        "researcher",
+        "scientist",
+        "engineer",
+        "lawyer",
+        "attorney",
+        "judge",
+        "coach",
+        "player",
+        "manager",
+        "worker",
+        "employee",
+        "member",
+        "mother",
+        "father",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "student",
+        "teacher",
+        "doctor",
+        "nurse",
+        "witness",
+        "survivor",
+        "victim",
+        "farmer",
+        "owner",
+        "ceo",
+        "chief",
+        "head",
+        "commander",
+        "general",
+        "envoy",
+        "ambassador",
+    ]
 )
 # "the company said": a business named earlier speaks under its own name.
 _ORGANISATION_NOUN = re.compile(
@@ -89,7 +299,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
 _LOOKBACK = 400  # characters before a quote searched for its attribution
 _MAX_QUOTE_CHARS = 2000  # an unclosed quote mark must not copy a whole long paragraph again
 _DOUBLE_MARK = re.compile(r"[“„«\"]")
-_OPEN_DOUBLE = {"“": "”", "„": "“", "«": "»", "\"": "\""}
+_OPEN_DOUBLE = {"“": "”", "„": "“", "«": "»", '"': '"'}
 # Single quotes: an opening mark before a letter; the closing mark is the first one within
 # 400 characters that no letter follows, so apostrophes ("We’ve", "Macy’s") stay inside.
 _SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–]))[‘'](?=[^\W\d_])")
@@ -143,7 +353,7 @@ def find_quotes(p: str) -> list[_Span]:
 
 def _single_quotes(p: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of passages in single quote marks: ‘like this,’ or 'like this'."""
-    found = []
+    found: list[tuple[int, int, str]] = []
     pos = 0
     while True:
         opening = _SINGLE_OPEN.search(p, pos)
@@ -151,7 +361,7 @@ def _single_quotes(p: str) -> list[tuple[int, int, str]]:
             return found
         closing = _SINGLE_CLOSE.search(p, opening.end(), opening.end() + _MAX_SINGLE)
         body = p[opening.end() : closing.start()] if closing else ""
-        if closing is None or any(c in body for c in "\"“”\n"):
+        if closing is None or any(c in body for c in '"“”\n'):
             pos = opening.end()
             continue
         found.append((opening.start(), closing.end(), body.strip()))
@@ -247,8 +457,10 @@ def _name_runs(text: str) -> list[str]:
 
 
 _COMMA = re.compile(r",(?!\d)")  # not the comma in "2,270"
-_POSSESSIVES = frozenset("her his their its our my the a an".split())
-_NO_ONE = frozenset("another others other some one many most few several both all none".split())
+_POSSESSIVES = frozenset(["her", "his", "their", "its", "our", "my", "the", "a", "an"])
+_NO_ONE = frozenset(
+    ["another", "others", "other", "some", "one", "many", "most", "few", "several", "both", "all", "none"]
+)
 
 
 def _person_of_place(part: str) -> str:
@@ -294,7 +506,31 @@ def pick_speaker(chunk: str) -> str | None:
 
 
 _ABBREVIATED = frozenset(
-    "sen rep gov gen lt col maj capt sgt dr mr mrs ms prof rev st jr sr u.s u.k u.n adm cmdr".split()
+    [
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "rev",
+        "st",
+        "jr",
+        "sr",
+        "u.s",
+        "u.k",
+        "u.n",
+        "adm",
+        "cmdr",
+    ]
 )
 
 
@@ -314,7 +550,7 @@ def _through_abbreviations(p: str, start: int, found: str) -> str:
 
 
 def _attribution_after(p: str, span: _Span) -> str | None:
-    if not span.closed or span.text[-1:] == "." and not _LOWER_NEXT.match(p, span.end):
+    if not span.closed or (span.text[-1:] == "." and not _LOWER_NEXT.match(p, span.end)):
         return None
     m = _AFTER_VERB_FIRST.match(p, span.end)
     if m:
@@ -471,9 +707,13 @@ def _previous_paragraph_speaker(
         return None
     before = paragraphs[index - 1].rstrip()
     same_paragraph = last_quote is not None and last_quote[2] == index - 1
-    if same_paragraph and last_quote is not None and (not last_quote[0].closed or before.endswith(":")):
-        if last_quote[1] is not None:
-            return last_quote[1]
+    if (
+        same_paragraph
+        and last_quote is not None
+        and (not last_quote[0].closed or before.endswith(":"))
+        and last_quote[1] is not None
+    ):
+        return last_quote[1]
     sentences = split_sentences(before[-_LOOKBACK:])
     if not sentences:
         return None
@@ -507,7 +747,7 @@ def extract_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     # An unclosed quote runs on into the next paragraph: it belongs to that quote's speaker.
     for i in range(len(found) - 2, -1, -1):
         span, speaker, index = found[i]
-        nxt_span, nxt_speaker, nxt_index = found[i + 1]
+        _nxt_span, nxt_speaker, nxt_index = found[i + 1]
         if not span.closed and speaker is None and nxt_index == index + 1:
             found[i] = (span, nxt_speaker, index)
     quotes: list[Quote] = []

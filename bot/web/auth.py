@@ -10,12 +10,14 @@ import hmac
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 Clock = Callable[[], float]
 
 SESSION_COOKIE = "bb_session"
+
+
 def token_matches(given: str, expected: str) -> bool:
     """Constant-time comparison; an empty configured token never matches."""
     if not expected:
@@ -33,8 +35,15 @@ class _Failures:
 class SignInGuard:
     """Counts failed sign-ins per client; after `free_attempts` each failure doubles a lock-out."""
 
-    def __init__(self, clock: Clock = time.time, free_attempts: int = 3, base_delay: float = 1.0,
-                 max_delay: float = 300.0, forget_after: float = 3600.0, max_clients: int = 10_000):
+    def __init__(
+        self,
+        clock: Clock = time.time,
+        free_attempts: int = 3,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        forget_after: float = 3600.0,
+        max_clients: int = 10_000,
+    ):
         self.clock = clock
         self.free_attempts = free_attempts
         self.base_delay = base_delay

@@ -7,9 +7,9 @@ measure, then by unit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from bot.web.ports import VersionRow
 
@@ -91,7 +91,7 @@ def short_number(value: float) -> str:
 
 
 def _day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%d %b %H:%M")
+    return datetime.fromtimestamp(ts, UTC).strftime("%d %b %H:%M")
 
 
 def chart(series: FigureSeries) -> Chart:
@@ -108,7 +108,7 @@ def chart(series: FigureSeries) -> Chart:
     for index, (point, value) in enumerate(zip(points, values)):
         x = LEFT + (index * step if len(points) > 1 else inner_w / 2)
         y = TOP + inner_h * (1 - (value - low) / span)
-        when = datetime.fromtimestamp(point.loaded_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.fromtimestamp(point.loaded_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
         dots.append(Dot(round(x, 1), round(y, 1), f"version {point.version_id}, {when}: {point.text}"))
     unit = f" ({series.unit})" if series.unit and series.unit.lower() not in series.about.lower() else ""
     return Chart(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -23,8 +23,18 @@ log = logging.getLogger(__name__)
 DISABLED_LINE = "The dashboard is off. Set BOT_DASHBOARD_TOKEN to a long random secret to enable it."
 PAGE_SIZE = 100
 MAX_QUERY = 200
-DASHBOARD_PATHS = ("/", "/signin", "/signout", "/briefings", "/briefings/{id}", "/subscriptions",
-                   "/subscriptions/{id}/reactivate", "/deliveries", "/actions/{name}", "/static/{name}")
+DASHBOARD_PATHS = (
+    "/",
+    "/signin",
+    "/signout",
+    "/briefings",
+    "/briefings/{id}",
+    "/subscriptions",
+    "/subscriptions/{id}/reactivate",
+    "/deliveries",
+    "/actions/{name}",
+    "/static/{name}",
+)
 
 Handler = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
 
@@ -41,9 +51,15 @@ def same_origin(request: web.Request) -> bool:
 
 
 class Dashboard:
-    def __init__(self, view: OperationsView, token: str, clock: Clock = time.time,
-                 guard: SignInGuard | None = None, sessions: Sessions | None = None,
-                 secure_cookie: bool | None = None):
+    def __init__(
+        self,
+        view: OperationsView,
+        token: str,
+        clock: Clock = time.time,
+        guard: SignInGuard | None = None,
+        sessions: Sessions | None = None,
+        secure_cookie: bool | None = None,
+    ):
         self.view = view
         self.token = token
         # None: Secure when the request came over TLS; True behind a proxy that terminates TLS.
@@ -90,8 +106,9 @@ class Dashboard:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def _message(self, status: int, title: str, line: str, session: Session | None = None,
-                 back: str | None = None) -> web.Response:
+    def _message(
+        self, status: int, title: str, line: str, session: Session | None = None, back: str | None = None
+    ) -> web.Response:
         return self._html("message.html", status, session, title=title, line=line, back=back, current="")
 
     def _page(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -114,8 +131,13 @@ class Dashboard:
             given = form.get("csrf")
             if not isinstance(given, str) or not session.csrf_matches(given):
                 log.warning("dashboard: refused a %s without a valid CSRF token from %s", request.path, request.remote)
-                return self._message(403, "Refused", "This form did not come from this dashboard session; "
-                                     "reload the page and try again.", session, back="/")
+                return self._message(
+                    403,
+                    "Refused",
+                    "This form did not come from this dashboard session; reload the page and try again.",
+                    session,
+                    back="/",
+                )
             return await self._guarded(handler, request, session)
 
         return action
@@ -127,8 +149,13 @@ class Dashboard:
             raise
         except Exception:
             log.exception("dashboard: %s %s failed", request.method, request.path)
-            return self._message(500, "Something went wrong", "The bot could not answer this page; "
-                                 "the service log has the details.", session, back="/")
+            return self._message(
+                500,
+                "Something went wrong",
+                "The bot could not answer this page; the service log has the details.",
+                session,
+                back="/",
+            )
 
     @staticmethod
     def _operator(request: web.Request) -> Operator:
@@ -147,25 +174,34 @@ class Dashboard:
         client = request.remote or "unknown"
         wait = self.guard.retry_after(client)
         if wait > 0:
-            response = self._html("signin.html", 429, title="Sign in", current="",
-                                  error=f"Too many failed sign-ins; try again in {int(wait) + 1} s.")
+            response = self._html(
+                "signin.html",
+                429,
+                title="Sign in",
+                current="",
+                error=f"Too many failed sign-ins; try again in {int(wait) + 1} s.",
+            )
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
         form = await request.post()
         given = form.get("token")
         if not isinstance(given, str) or not token_matches(given, self.token):
             delay = self.guard.failed(client)
-            log.warning("dashboard: failed sign-in from %s%s", client,
-                        f"; locked for {delay:g} s" if delay else "")
-            return self._html("signin.html", 401, title="Sign in", current="",
-                              error="That token is not right.")
+            log.warning("dashboard: failed sign-in from %s%s", client, f"; locked for {delay:g} s" if delay else "")
+            return self._html("signin.html", 401, title="Sign in", current="", error="That token is not right.")
         self.guard.succeeded(client)
         session = self.sessions.create()
         log.info("dashboard: signed in from %s", client)
         response = web.HTTPSeeOther("/")
-        response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="Strict", path="/",
-                            secure=request.secure if self.secure_cookie is None else self.secure_cookie,
-                            max_age=int(self.sessions.ttl))
+        response.set_cookie(
+            SESSION_COOKIE,
+            session.id,
+            httponly=True,
+            samesite="Strict",
+            path="/",
+            secure=request.secure if self.secure_cookie is None else self.secure_cookie,
+            max_age=int(self.sessions.ttl),
+        )
         raise response
 
     async def signout(self, request: web.Request, session: Session) -> web.Response:
@@ -177,21 +213,27 @@ class Dashboard:
     # -- pages -----------------------------------------------------------------------------
 
     async def overview(self, request: web.Request, session: Session) -> web.Response:
-        return self._html("overview.html", session=session, title="Overview", current="/",
-                          o=await self.view.overview())
+        return self._html("overview.html", session=session, title="Overview", current="/", o=await self.view.overview())
 
     async def briefings(self, request: web.Request, session: Session) -> web.Response:
         query = " ".join(request.query.get("q", "").split())[:MAX_QUERY]
         rows = await self.view.briefings(query, PAGE_SIZE)
-        return self._html("briefings.html", session=session, title="Briefings", current="/briefings",
-                          query=query, rows=list(rows))
+        return self._html(
+            "briefings.html", session=session, title="Briefings", current="/briefings", query=query, rows=list(rows)
+        )
 
     async def briefing(self, request: web.Request, session: Session) -> web.Response:
         detail = await self.view.briefing(request.match_info["id"])
         if detail is None:
             return self._message(404, "Not found", "There is no briefing with that id.", session, back="/briefings")
-        return self._html("briefing.html", session=session, title=detail.title, current="/briefings",
-                          b=detail, charts=changed_charts(detail.versions))
+        return self._html(
+            "briefing.html",
+            session=session,
+            title=detail.title,
+            current="/briefings",
+            b=detail,
+            charts=changed_charts(detail.versions),
+        )
 
     async def subscriptions(self, request: web.Request, session: Session) -> web.Response:
         try:
@@ -201,13 +243,26 @@ class Dashboard:
         offset = (number - 1) * PAGE_SIZE
         inactive_only = request.query.get("show") == "inactive"
         page = await self.view.subscriptions(offset, PAGE_SIZE, inactive_only)
-        return self._html("subscriptions.html", session=session, title="Subscriptions", current="/subscriptions",
-                          page=page, number=number, first=offset + 1, last=offset + len(page.rows),
-                          show="inactive" if inactive_only else "all")
+        return self._html(
+            "subscriptions.html",
+            session=session,
+            title="Subscriptions",
+            current="/subscriptions",
+            page=page,
+            number=number,
+            first=offset + 1,
+            last=offset + len(page.rows),
+            show="inactive" if inactive_only else "all",
+        )
 
     async def deliveries(self, request: web.Request, session: Session) -> web.Response:
-        return self._html("deliveries.html", session=session, title="Deliveries", current="/deliveries",
-                          d=await self.view.deliveries(PAGE_SIZE))
+        return self._html(
+            "deliveries.html",
+            session=session,
+            title="Deliveries",
+            current="/deliveries",
+            d=await self.view.deliveries(PAGE_SIZE),
+        )
 
     # -- actions (POST, CSRF-checked by _action; the view audits them) ---------------------
 

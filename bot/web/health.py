@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -27,8 +27,13 @@ READY_INTERVAL = 2.0
 class Readiness:
     """The latest readiness checks, refreshed by a background task while the server runs."""
 
-    def __init__(self, view: OperationsView, interval: float = READY_INTERVAL, read_timeout: float = READ_TIMEOUT,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        view: OperationsView,
+        interval: float = READY_INTERVAL,
+        read_timeout: float = READ_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.view = view
         self.interval = interval
         self.read_timeout = read_timeout
@@ -40,7 +45,7 @@ class Readiness:
     async def refresh(self) -> list[Check]:
         try:
             checks = list(await asyncio.wait_for(self.view.readiness(), self.read_timeout))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             checks = [Check("database", False, f"no answer within {self.read_timeout:g} s")]
         except Exception as exc:  # the checks themselves could not run: the database is the usual cause
             log.warning("readiness checks failed: %s", exc)
@@ -75,8 +80,9 @@ class Readiness:
 
 
 class HealthRoutes:
-    def __init__(self, view: OperationsView, metrics: Metrics, readiness: Readiness,
-                 read_timeout: float = READ_TIMEOUT):
+    def __init__(
+        self, view: OperationsView, metrics: Metrics, readiness: Readiness, read_timeout: float = READ_TIMEOUT
+    ):
         self.view = view
         self.metrics = metrics
         self.readiness = readiness

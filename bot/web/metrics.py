@@ -8,11 +8,11 @@ Label values are bounded: anything unexpected is counted as "other", never as an
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from bot.web.ports import Overview
@@ -59,13 +59,17 @@ class _OverviewCollector(Collector):
         age = 0.0 if o.oldest_pending_at is None else max(0.0, o.now - o.oldest_pending_at)
         yield GaugeMetricFamily(
             f"{PREFIX}_outbox_oldest_pending_age_seconds",
-            "Age of the oldest pending delivery (0 when none is pending).", value=age,
+            "Age of the oldest pending delivery (0 when none is pending).",
+            value=age,
         )
         yield GaugeMetricFamily(
-            f"{PREFIX}_delivery_stalled", "1 while the watchdog finds delivery stuck.", value=1 if o.stalled else 0,
+            f"{PREFIX}_delivery_stalled",
+            "1 while the watchdog finds delivery stuck.",
+            value=1 if o.stalled else 0,
         )
-        subs = GaugeMetricFamily(f"{PREFIX}_subscriptions", "Subscriptions by platform and state.",
-                                 labels=["platform", "state"])
+        subs = GaugeMetricFamily(
+            f"{PREFIX}_subscriptions", "Subscriptions by platform and state.", labels=["platform", "state"]
+        )
         for row in o.subscriptions:
             subs.add_metric([row.platform, "active"], row.active)
             subs.add_metric([row.platform, "inactive"], row.inactive)
@@ -88,22 +92,35 @@ class Metrics:
         self._outcome = _BoundedLabel()
         self._delivery_outcome = _BoundedLabel(DELIVERY_OUTCOMES)
         self._commands = Counter(
-            f"{PREFIX}_commands", "Commands handled, by command, platform and outcome.",
-            ["command", "platform", "outcome"], registry=self.registry,
+            f"{PREFIX}_commands",
+            "Commands handled, by command, platform and outcome.",
+            ["command", "platform", "outcome"],
+            registry=self.registry,
         )
         self._command_seconds = Histogram(
-            f"{PREFIX}_command_duration_seconds", "Time to handle a command, by platform.",
-            ["platform"], buckets=COMMAND_BUCKETS, registry=self.registry,
+            f"{PREFIX}_command_duration_seconds",
+            "Time to handle a command, by platform.",
+            ["platform"],
+            buckets=COMMAND_BUCKETS,
+            registry=self.registry,
         )
         self._deliveries = Counter(
-            f"{PREFIX}_deliveries", "Alert delivery attempts by platform and outcome.",
-            ["platform", "outcome"], registry=self.registry,
+            f"{PREFIX}_deliveries",
+            "Alert delivery attempts by platform and outcome.",
+            ["platform", "outcome"],
+            registry=self.registry,
         )
         self._reloads = Counter(
-            f"{PREFIX}_content_reloads", "Content reloads by outcome.", ["outcome"], registry=self.registry,
+            f"{PREFIX}_content_reloads",
+            "Content reloads by outcome.",
+            ["outcome"],
+            registry=self.registry,
         )
         self._feed_fetches = Counter(
-            f"{PREFIX}_feed_fetches", "Feed fetches by outcome.", ["outcome"], registry=self.registry,
+            f"{PREFIX}_feed_fetches",
+            "Feed fetches by outcome.",
+            ["outcome"],
+            registry=self.registry,
         )
         self._overview = _OverviewCollector()
         self.registry.register(self._overview)

@@ -1,11 +1,11 @@
 """The operations HTTP server: builds the aiohttp app and runs it on the service's event loop.
 
-    metrics = Metrics(commands=[c.name for c in router.commands])
-    address = parse_listen(settings.http_listen)  # None for "off"; ListenError names BOT_HTTP_LISTEN
-    server = WebServer(build_app(view, metrics, token=settings.dashboard_token))
-    bound = await server.start(address)  # "127.0.0.1:8080", the port chosen when 0 was asked
-    ...
-    await server.stop()
+metrics = Metrics(commands=[c.name for c in router.commands])
+address = parse_listen(settings.http_listen)  # None for "off"; ListenError names BOT_HTTP_LISTEN
+server = WebServer(build_app(view, metrics, token=settings.dashboard_token))
+bound = await server.start(address)  # "127.0.0.1:8080", the port chosen when 0 was asked
+...
+await server.stop()
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class ListenError(Exception):
 
 
 def parse_listen(text: str) -> tuple[str, int] | None:
-    """"host:port", "[::1]:port" or "off" (None). Port 0 picks a free port."""
+    """ "host:port", "[::1]:port" or "off" (None). Port 0 picks a free port."""
     text = text.strip()
     if text.lower() in ("off", "none", "disabled", ""):
         return None
@@ -61,9 +61,17 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 READINESS = web.AppKey("readiness", Readiness)
 
 
-def build_app(view: OperationsView, metrics: Metrics, *, token: str = "", clock: Clock = time.time,
-              read_timeout: float = READ_TIMEOUT, ready_interval: float = READY_INTERVAL,
-              secure_cookie: bool | None = None, dashboard: Dashboard | None = None) -> web.Application:
+def build_app(
+    view: OperationsView,
+    metrics: Metrics,
+    *,
+    token: str = "",
+    clock: Clock = time.time,
+    read_timeout: float = READ_TIMEOUT,
+    ready_interval: float = READY_INTERVAL,
+    secure_cookie: bool | None = None,
+    dashboard: Dashboard | None = None,
+) -> web.Application:
     """Health, readiness and metrics always; the dashboard when a token is set."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.on_response_prepare.append(_security_headers)
