@@ -20,7 +20,7 @@ from bot.commands.context import Caller
 from bot.commands.router import CommandRouter
 from bot.core import Core
 from bot.errors import StartupError
-from bot.frontends.on_discord.commands import build_tree
+from bot.frontends.on_discord.commands import CatalogTranslator, build_tree
 from bot.frontends.on_discord.endpoints import point_at
 from bot.frontends.on_discord.render import fit
 from bot.frontends.on_discord.respond import NO_MENTIONS, answer, apologise
@@ -94,6 +94,7 @@ class DiscordFrontend:
         settings = self.core.settings
         self._restore = await point_at(settings)
         await self.client.login(settings.discord_token)
+        await self.tree.set_translator(CatalogTranslator())
         await self._sync()
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_log_gateway_end)
@@ -173,6 +174,8 @@ class DiscordFrontend:
             is_operator=user_id in self.core.settings.discord_admin_ids,
             # Manage Channels in this channel (overwrites included); a DM is the caller's own.
             can_manage=interaction.permissions.manage_channels if in_guild else True,
+            locale=interaction.locale.value,
+            private_chat=not in_guild,
         )
 
     async def _complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -12,7 +12,8 @@ from typing import Awaitable
 import discord
 
 from bot.frontends.on_discord.render import DiscordMessage, render
-from bot.reply import APOLOGY, Reply
+from bot.commands.router import apology
+from bot.reply import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -62,6 +63,6 @@ async def apologise(interaction: discord.Interaction) -> None:
     if interaction.is_expired():
         return
     if interaction.response.is_done():
-        await _follow_up(interaction, render(APOLOGY)[0], True)
+        await _follow_up(interaction, render(apology())[0], True)
     else:
-        await send_reply(interaction, APOLOGY, deferred=False)
+        await send_reply(interaction, apology(), deferred=False)
