@@ -70,6 +70,7 @@ class Reply:
     ok: bool = True
     choices: tuple[Action, ...] = ()
     actions: tuple[ActionRow, ...] = ()
+    choose: str = ""  # what the choices are for ("Open a briefing"): a select menu's placeholder
 
 
 def bold(text: str) -> Span:

@@ -11,7 +11,8 @@ from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
 from bot.frontends.on_telegram.app import TelegramFrontend
-from bot.frontends.on_telegram.buttons import DATA_MAX, ButtonCodec
+from bot.frontends.action_data import ActionCodec
+from bot.frontends.on_telegram.buttons import DATA_MAX
 from bot.reply import Action
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -122,7 +123,7 @@ async def test_long_figures_are_paged_and_callback_data_stays_within_64_bytes(te
 
 
 def test_the_codec_keeps_every_action_within_64_bytes_and_reads_it_back():
-    codec = ButtonCodec(remembered=2)
+    codec = ActionCodec(DATA_MAX, remembered=2)
     actions = [Action("▶", "search", ("київ", "харків", "одеса", "дніпро", "#2"), replace=True),
                Action("x", "summary", ("kursk-incursion",)), Action("x", "figures", ("a" * 200, "#3"), replace=True)]
     for action in actions:

@@ -33,7 +33,7 @@ async def language(core: Core, caller: Caller, args: list[str]) -> Reply:
         return Reply(
             (para(_("This chat's language: {name}.").format(name=language_name(now))),
              para(_("Choose one with /language and its code:")), bullets(rows)),
-            title=_("Language"), choices=_choices(),
+            title=_("Language"), choices=_choices(), choose=_("Choose a language"),
         )
     chosen = _choice(args[0])
     if chosen is None:

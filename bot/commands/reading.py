@@ -179,7 +179,7 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     count = len(entries)
     title = ngettext("{count} briefing, newest first", "{count} briefings, newest first", count).format(
         count=number(count))
-    return Reply(tuple(blocks), title=title, choices=choices, actions=actions)
+    return Reply(tuple(blocks), title=title, choices=choices, actions=actions, choose=_("Open a briefing"))
 
 
 async def search(core: Core, caller: Caller, args: list[str]) -> Reply:

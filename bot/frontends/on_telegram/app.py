@@ -30,7 +30,7 @@ from telegram.ext import (
 from bot.commands.context import Caller
 from bot.commands.router import CommandRouter, apology, parse_command
 from bot.core import Core
-from bot.frontends.on_telegram.buttons import ButtonCodec, keyboard
+from bot.frontends.on_telegram.buttons import button_codec, keyboard
 from bot.frontends.on_telegram.permissions import AdminCache, can_manage
 from bot.frontends.on_telegram.render import render_messages
 from bot.frontends.on_telegram.sender import TelegramSender
@@ -94,7 +94,7 @@ class TelegramFrontend:
         self.application: Application = self._build(settings)
         self.sender = TelegramSender(self.application.bot, paid_broadcast=settings.telegram_paid_broadcast)
         self.admins = AdminCache(self.application.bot)
-        self.buttons = ButtonCodec()
+        self.buttons = button_codec()
         self._last_conflict_log = 0.0
 
     def _build(self, settings: Settings) -> Application:
