@@ -111,7 +111,8 @@ def button_in(response: dict, label: str) -> str:
 
 def _message_of(fake: FakeDiscord, response: dict) -> dict:
     """The message a response created (to press the components under it)."""
-    inter = next(i for i in fake.interactions.values() if i.original and int(i.original["id"]) == response["message_id"])
+    inter = next(i for i in fake.interactions.values()
+                 if i.original and int(i.original["id"]) == response["message_id"])
     return inter.original
 
 

@@ -156,7 +156,8 @@ async def test_a_button_is_refused_to_who_may_not_do_what_it_does(telegram, fake
     assert refused["text"] == "Only an administrator of this chat can change its language."
     assert len(fake.sent) == sent and await core.chat_language("telegram", GROUP) is None
     await press(fake, GROUP, GROUP_ADMIN, shown, "Українська")
-    assert fake.sent[-1]["method"] == "editMessageText" and fake.sent[-1]["text"] == "Тепер мова цього чату — Українська."
+    edit = fake.sent[-1]
+    assert edit["method"] == "editMessageText" and edit["text"] == "Тепер мова цього чату — Українська."
     assert await core.chat_language("telegram", GROUP) == "uk"
 
 
@@ -165,7 +166,8 @@ async def test_a_chat_in_ukrainian_gets_help_refusals_and_alerts_in_ukrainian(te
     assert any(c["description"] == "Заголовок, вступление и главные события" for c in fake.commands["default/ru"])
     help_ = await say(fake, UK_READER, UK_READER, "/help")  # a private chat follows the user's language_code
     assert "Команди:" in help_["text"]
-    assert (await say(fake, UK_READER, UK_READER, "/reload"))["text"] == "Команда /reload доступна лише операторам бота."
+    refusal = await say(fake, UK_READER, UK_READER, "/reload")
+    assert refusal["text"] == "Команда /reload доступна лише операторам бота."
     assert (await say(fake, UK_READER, UK_READER, "/subscribe"))["text"].startswith("Підписка")
     await say(fake, GROUP, GROUP_ADMIN, "/language uk")
     refusal = await say(fake, GROUP, MEMBER, "/unsubscribe")

@@ -74,8 +74,10 @@ def test_every_message_used_is_translated_and_compiles(language):
 
 
 @pytest.mark.parametrize(("language", "forms"), [
-    ("uk", {1: "1 брифінг", 2: "2 брифінги", 5: "5 брифінгів", 21: "21 брифінг", 11: "11 брифінгів", 22: "22 брифінги"}),
-    ("ru", {1: "1 брифинг", 2: "2 брифинга", 5: "5 брифингов", 21: "21 брифинг", 11: "11 брифингов", 22: "22 брифинга"}),
+    ("uk", {1: "1 брифінг", 2: "2 брифінги", 5: "5 брифінгів", 21: "21 брифінг", 11: "11 брифінгів",
+            22: "22 брифінги"}),
+    ("ru", {1: "1 брифинг", 2: "2 брифинга", 5: "5 брифингов", 21: "21 брифинг", 11: "11 брифингов",
+            22: "22 брифинга"}),
     ("en", {1: "1 briefing", 2: "2 briefings", 5: "5 briefings", 21: "21 briefings"}),
 ])
 def test_plural_forms(language, forms):
@@ -95,7 +97,8 @@ def test_numbers_and_dates_are_written_the_languages_way():
 
 
 @pytest.mark.parametrize(("locale", "language"), [
-    ("uk", "uk"), ("uk-UA", "uk"), ("RU", "ru"), ("ru_RU", "ru"), ("en-US", "en"), ("pt-BR", "en"), ("", "en"), (None, "en"),
+    ("uk", "uk"), ("uk-UA", "uk"), ("RU", "ru"), ("ru_RU", "ru"), ("en-US", "en"), ("pt-BR", "en"), ("", "en"),
+    (None, "en"),
 ])
 def test_locale_negotiation_falls_back_to_english(locale, language):
     assert pick_language(locale) == language
@@ -111,7 +114,7 @@ async def test_languages_repository_on_a_real_file(tmp_path):
         await repo.set_if_unset("discord", 1, "ru", 11.0)
         await repo.set("telegram", 1, "en", 12.0)
         await repo.move_chat("telegram", 1, 2, 13.0)
-        assert await repo.all() == {("telegram", 2, ): "en", ("discord", 1): "ru"}
+        assert await repo.all() == {("telegram", 2): "en", ("discord", 1): "ru"}
     finally:
         await db.close()
 
@@ -198,3 +201,12 @@ async def test_a_private_chat_subscribing_keeps_its_language_for_alerts(router, 
     reply, text = await text_of(router, UK_USER, "/subscribe")
     assert reply.ok and text.startswith("Підписка\n\nПідписку оформлено.")
     assert await core.chat_language("telegram", 100) == "uk"
+
+
+def test_the_translation_machinery_imports_nothing_else_of_ours():
+    from tests.test_architecture import imports_of, sources
+
+    found = sources()
+    ours = {name: imports_of(name, path, set(found))[0] for name, path in found.items() if name.startswith("bot.i18n")}
+    crossings = {name: sorted(t for t in targets if not t.startswith("bot.i18n")) for name, targets in ours.items()}
+    assert ours and not any(crossings.values()), crossings

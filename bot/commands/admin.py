@@ -60,7 +60,8 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
         [bold(_("Briefings: ")), number(len(await core.library.entries()))],
         [bold(_("Subscriptions: ")), _("{active} active, {inactive} inactive").format(
             active=number(active), inactive=number(inactive))],
-        [bold(_("Queue: ")), _("{pending} pending, oldest {oldest}").format(pending=number(stats.pending), oldest=oldest)],
+        [bold(_("Queue: ")), _("{pending} pending, oldest {oldest}").format(
+            pending=number(stats.pending), oldest=oldest)],
         [bold(_("Last hour: ")), _("{sent} delivered, {failed} failed").format(
             sent=number(stats.sent_last_hour), failed=number(stats.failed_last_hour))],
         [bold(_("Last delivery: ")), _ago(now, await _stamp(core, "last_delivery_at"))],

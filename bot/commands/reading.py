@@ -129,6 +129,8 @@ async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
     actions: tuple[ActionRow, ...] = ()
     if pages > 1:
         blocks.append(para(italic(_("Page {page} of {pages}").format(page=number(page), pages=number(pages)))))
+        if page < pages:
+            blocks.append(para(italic(more_hint("figures", (b.id, *rest), page))))
         actions = (paging_row("figures", (b.id, *rest), page, pages),)
     blocks.append(footer(entry))
     return Reply(tuple(blocks), title=title, actions=actions)
@@ -174,6 +176,8 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     actions: tuple[ActionRow, ...] = ()
     if pages > 1:
         blocks.append(para(italic(_("Page {page} of {pages}").format(page=number(page), pages=number(pages)))))
+        if page < pages:
+            blocks.append(para(italic(more_hint("briefings", (), page))))
         actions = (paging_row("briefings", (), page, pages),)
     choices = tuple(Action(_label(e.briefing.title), "summary", (e.briefing.id,)) for e in shown)
     count = len(entries)

@@ -104,7 +104,8 @@ class CommandRouter:
     async def _run(self, caller: Caller, name: str, raw_args: str) -> tuple[Reply, str]:
         command = self.get(name)
         if command is None:
-            return message(_("Unknown command /{name}. Send /help for the list.").format(name=name), ok=False), "unknown"
+            unknown = _("Unknown command /{name}. Send /help for the list.").format(name=name)
+            return message(unknown, ok=False), "unknown"
         args = ([raw_args] if raw_args else []) if command.raw else split_args(raw_args)
         if command.admin and not caller.is_operator:
             await self._audit(caller, command, raw_args, "refused")

@@ -157,5 +157,6 @@ async def subscription(core: Core, caller: Caller, args: list[str]) -> Reply:
         raise UsageError
     sub = await core.subscriptions.get(caller.platform, caller.chat_id, caller.thread_id)
     if sub is None:
-        return message(_("This chat is not subscribed. An administrator can send {usage}.").format(usage=SUBSCRIBE_USAGE))
+        return message(_("This chat is not subscribed. An administrator can send {usage}.").format(
+            usage=SUBSCRIBE_USAGE))
     return Reply((bullets(describe(sub)),), title=_("Subscription"))

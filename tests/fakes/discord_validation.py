@@ -134,7 +134,8 @@ def _components_errors(rows: Any) -> Errors | None:
             custom_id = item.get("custom_id")
             if item.get("style") != 5:  # all but link buttons carry a custom id
                 if not isinstance(custom_id, str) or not custom_id:
-                    errs["custom_id"] = {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}
+                    errs["custom_id"] = {"_errors": [{"code": "BASE_TYPE_REQUIRED",
+                                                      "message": "This field is required"}]}
                 elif len(custom_id) > CUSTOM_ID_MAX:
                     errs["custom_id"] = _too_long(CUSTOM_ID_MAX)
                 elif custom_id in seen:

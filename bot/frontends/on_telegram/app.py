@@ -285,7 +285,8 @@ class TelegramFrontend:
         action = self.buttons.decode(query.data)
         command = self.router.get(action.command) if action is not None else None
         private = chat.type == ChatType.PRIVATE
-        manage = private or (command is not None and command.manages_chat and await self.admins.is_admin(chat.id, user.id))
+        manage = private or (command is not None and command.manages_chat
+                             and await self.admins.is_admin(chat.id, user.id))
         thread_id = topic_of(msg) if isinstance(msg, Message) else 0
         caller = Caller(
             platform="telegram", chat_id=chat.id, user_id=user.id, thread_id=thread_id,
