@@ -15,7 +15,7 @@ import traceback
 from bench.common import machine_line, quiet_logs
 
 SCRIPTS = ("commands", "reload", "telegram_fanout", "telegram_limits", "discord_fanout",
-           "latency_under_load", "gc_effect", "memory", "fakes", "parse", "web_under_load")
+           "latency_under_load", "gc_effect", "memory", "fakes", "parse", "web_under_load", "languages")
 
 
 def main() -> int:

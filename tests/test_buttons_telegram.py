@@ -19,7 +19,7 @@ from tests.fakes.telegram_api import FakeTelegram
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 READER, UK_READER, MEMBER, GROUP_ADMIN = 100, 101, 7, 8
-GROUP = -500
+GROUP, CHANNEL = -500, -1001
 LONG_ID = "harbour-" + "x" * 50
 HARBOUR = "Harbour Count Of Many Things\n\n" + " ".join(
     f"Officials counted {100 + i} boats in harbour number {i + 1}." for i in range(20)) + "\n"
@@ -159,6 +159,19 @@ async def test_a_button_is_refused_to_who_may_not_do_what_it_does(telegram, fake
     edit = fake.sent[-1]
     assert edit["method"] == "editMessageText" and edit["text"] == "Тепер мова цього чату — Українська."
     assert await core.chat_language("telegram", GROUP) == "uk"
+
+
+async def test_channel_buttons_are_for_its_administrators(telegram, fake):
+    fake.add_chat(CHANNEL, "channel", title="News")
+    fake.set_member(CHANNEL, GROUP_ADMIN, "administrator")
+    before = len(fake.sent_to(CHANNEL))
+    fake.channel_post(CHANNEL, "/briefings")
+    [listing] = (await fake.wait_sent(before + 1, chat_id=CHANNEL))[before:]
+    sent = len(fake.sent)
+    refused = await press(fake, CHANNEL, READER, listing, "▶")
+    assert refused["text"] == "Only the channel's administrators can use its buttons." and len(fake.sent) == sent
+    await press(fake, CHANNEL, GROUP_ADMIN, listing, "▶")
+    assert fake.sent[-1]["method"] == "editMessageText" and "Page 2 of 2" in fake.sent[-1]["text"]
 
 
 async def test_a_chat_in_ukrainian_gets_help_refusals_and_alerts_in_ukrainian(telegram, fake, core, content_dir):

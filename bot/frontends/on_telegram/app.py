@@ -296,6 +296,10 @@ class TelegramFrontend:
         if action is None or command is None:
             with use_language(await self.router.language(caller)):
                 return _("This button is out of date; send the command again.")
+        if chat.type == ChatType.CHANNEL and not await self.admins.is_admin(chat.id, user.id):
+            # Readers of a channel cannot post in it: nor can they through its buttons.
+            with use_language(await self.router.language(caller)):
+                return _("Only the channel's administrators can use its buttons.")
         reply = await self.router.dispatch(caller, command.name, shlex.join(action.args))
         if not reply.ok:  # a refusal, or what the button pointed at is gone: told to the presser alone
             return reply_text(reply, bullet="")
