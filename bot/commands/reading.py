@@ -160,10 +160,8 @@ async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
 
 async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     page, rest = take_page(args)
-    if len(rest) == 1 and rest[0].isdigit():
-        page, rest = max(1, int(rest[0])), []
-    if rest:
-        raise UsageError
+    if rest and rest[0].isdigit():  # "/briefings 2"; other words are ignored, as they always were
+        page = max(1, int(rest[0]))
     entries = await core.library.entries()
     if not entries:
         return no_content()

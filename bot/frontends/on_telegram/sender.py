@@ -76,7 +76,8 @@ class TelegramSender:
         """Send every part of the reply; `markup` (its buttons) goes under the last part."""
         parts = self._encoded(reply, paid)
         if markup is not None:
-            parts = [*parts[:-1], tuple(_with_markup(text, markup) for text in parts[-1])]  # type: ignore[list-item]
+            html, plain = parts[-1]
+            parts = [*parts[:-1], (_with_markup(html, markup), _with_markup(plain, markup))]
         for html, plain in parts:
             outcome = await self._send_part(chat_id, thread_id or None, html, plain)
             if outcome.status != "sent":
