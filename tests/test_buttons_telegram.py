@@ -63,14 +63,15 @@ async def say(fake: FakeTelegram, chat_id: int, user_id: int, text: str) -> dict
 
 
 async def press(fake: FakeTelegram, chat_id: int, user_id: int, message: dict, label: str | None = None,
-                data: str | None = None) -> dict:
-    """Press the button with this label under the message (or send raw data); the callback's answer."""
+                data: str | None = None, sends: int = 0) -> dict:
+    """Press the button with this label under the message (or send raw data); the callback's answer,
+    once ``sends`` messages were sent or edited after it."""
     if data is None:
         buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
         data = next(b["callback_data"] for b in buttons if b["text"] == label)
-    answered = len(fake.callback_answers)
+    answered, sent = len(fake.callback_answers), len(fake.sent)
     fake.callback_query(chat_id, user_id, message["message_id"], data)
-    await fake.wait_for(lambda f: len(f.callback_answers) > answered)
+    await fake.wait_for(lambda f: len(f.callback_answers) > answered and len(f.sent) >= sent + sends)
     return fake.callback_answers[answered]
 
 
@@ -84,13 +85,13 @@ async def test_briefings_page_forward_and_back_by_editing_the_same_message(teleg
     assert len(rows) == 9 and rows[-1] == ["▶"], "8 briefings a page, then the paging row"
     assert "Page 1 of 2" in first["text"] and first["text"].startswith("11 briefings, newest first")
     sent_before = len(fake.sent)
-    await press(fake, READER, READER, first, "▶")
+    await press(fake, READER, READER, first, "▶", sends=1)
     edit = fake.sent[-1]
     assert len(fake.sent) == sent_before + 1 and edit["method"] == "editMessageText"
     assert edit["message_id"] == first["message_id"] and "Page 2 of 2" in edit["text"]
     second = edit["message"]
     assert len(labels(second)) == 4 and labels(second)[-1] == ["◀"]
-    await press(fake, READER, READER, second, "◀")
+    await press(fake, READER, READER, second, "◀", sends=1)
     back = fake.sent[-1]
     assert back["method"] == "editMessageText" and back["text"] == first["text"]
     assert labels(back["message"]) == rows
@@ -100,13 +101,13 @@ async def test_a_briefing_button_opens_its_summary_whose_buttons_open_its_views(
     pages = [await say(fake, READER, READER, "/briefings"), await say(fake, READER, READER, "/briefings 2")]
     listing, kursk = next((page, label) for page in pages for row in labels(page) for label in row
                           if label.startswith("Ukrainian Offensive"))
-    answer = await press(fake, READER, READER, listing, kursk)
+    answer = await press(fake, READER, READER, listing, kursk, sends=1)
     summary = fake.sent[-1]
     assert summary["method"] == "sendMessage" and summary["text"].startswith("Ukrainian Offensive Pushes Deep")
     assert "text" not in answer  # nothing to tell: the answer is the new message
     [views] = labels(summary)
     assert views[1:] == ["Key points", "Quotes"] and views[0].startswith("Figures (")
-    await press(fake, READER, READER, summary, "Quotes")
+    await press(fake, READER, READER, summary, "Quotes", sends=1)
     quotes = fake.sent[-1]
     assert quotes["method"] == "sendMessage" and quotes["text"].startswith("Quotes · Ukrainian Offensive")
 
@@ -116,7 +117,7 @@ async def test_long_figures_are_paged_and_callback_data_stays_within_64_bytes(te
     assert "Page 1 of 2" in figures["text"] and "boats" in figures["text"]
     data = [b["callback_data"] for row in figures["reply_markup"]["inline_keyboard"] for b in row]
     assert data and all(len(d.encode()) <= DATA_MAX for d in data)
-    await press(fake, READER, READER, figures, "▶")
+    await press(fake, READER, READER, figures, "▶", sends=1)
     page_two = fake.sent[-1]
     assert page_two["method"] == "editMessageText" and "Page 2 of 2" in page_two["text"]
     assert "119 boats" in page_two["text"] and "100 boats" not in page_two["text"]
@@ -155,7 +156,7 @@ async def test_a_button_is_refused_to_who_may_not_do_what_it_does(telegram, fake
     refused = await press(fake, GROUP, MEMBER, shown, "Українська")
     assert refused["text"] == "Only an administrator of this chat can change its language."
     assert len(fake.sent) == sent and await core.chat_language("telegram", GROUP) is None
-    await press(fake, GROUP, GROUP_ADMIN, shown, "Українська")
+    await press(fake, GROUP, GROUP_ADMIN, shown, "Українська", sends=1)
     edit = fake.sent[-1]
     assert edit["method"] == "editMessageText" and edit["text"] == "Тепер мова цього чату — Українська."
     assert await core.chat_language("telegram", GROUP) == "uk"
@@ -170,7 +171,7 @@ async def test_channel_buttons_are_for_its_administrators(telegram, fake):
     sent = len(fake.sent)
     refused = await press(fake, CHANNEL, READER, listing, "▶")
     assert refused["text"] == "Only the channel's administrators can use its buttons." and len(fake.sent) == sent
-    await press(fake, CHANNEL, GROUP_ADMIN, listing, "▶")
+    await press(fake, CHANNEL, GROUP_ADMIN, listing, "▶", sends=1)
     assert fake.sent[-1]["method"] == "editMessageText" and "Page 2 of 2" in fake.sent[-1]["text"]
 
 

@@ -267,17 +267,29 @@ class TelegramFrontend:
         query = update.callback_query
         if query is None:
             return
-        notice: str | None = None
-        try:
-            notice = await self._press(query)
-        finally:
+        answered = False
+
+        async def answer(notice: str | None = None) -> None:
+            nonlocal answered
+            if answered:
+                return
+            answered = True
             try:
                 await query.answer(text=notice[:NOTICE_MAX] if notice else None)
             except TelegramError as exc:  # too late (Telegram gives up on a query after a while)
                 log.info("callback query %s not answered: %s", query.id, exc)
 
-    async def _press(self, query: CallbackQuery) -> str | None:
-        """Run the button's command for whoever pressed it; a notice for the presser, or None."""
+        notice: str | None = None
+        try:
+            notice = await self._press(query, answer)
+        finally:
+            await answer(notice)  # whatever happened, the button stops spinning
+
+    async def _press(self, query: CallbackQuery, answer: Callable[[], Awaitable[None]]) -> str | None:
+        """Run the button's command for whoever pressed it; a notice for the presser, or None.
+
+        The query is answered (`answer`) before any message is sent or edited, so a slow send
+        (a retried 429) never leaves the button spinning past Telegram's limit."""
         msg = query.message
         if msg is None:  # a button of an inline-mode message: not one of ours
             return None
@@ -303,6 +315,7 @@ class TelegramFrontend:
         reply = await self.router.dispatch(caller, command.name, shlex.join(action.args))
         if not reply.ok:  # a refusal, or what the button pointed at is gone: told to the presser alone
             return reply_text(reply, bullet="")
+        await answer()
         if action.replace and isinstance(msg, Message) and await self._edit(msg, reply):
             return None
         await self.reply_in(chat.id, thread_id, reply)
