@@ -27,6 +27,7 @@ SCRIPTS = (
     "parse",
     "web_under_load",
     "feeds",
+    "languages",
 )
 
 

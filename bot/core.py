@@ -24,6 +24,7 @@ from storage import (
     SubscriptionRepository,
     open_database,
 )
+from storage.languages import LanguageRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -43,6 +44,7 @@ class Core:
     state: StateRepository
     operations: OperationsRepository
     loader: ContentLoader
+    languages: LanguageRepository
     _db: Database
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
@@ -66,6 +68,7 @@ class Core:
             operations=OperationsRepository(db),
             loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert,
                                  max_bytes=settings.max_briefing_bytes),
+            languages=LanguageRepository(db),
             _db=db,
             clock=clock,
             started_at=clock(),
@@ -124,9 +127,25 @@ class Core:
     async def chat_moved(self, platform: str, old_chat_id: int, new_chat_id: int) -> int:
         """A chat got a new id (a Telegram group upgraded to a supergroup): its subscriptions follow."""
         moved = await self.subscriptions.move_chat(platform, old_chat_id, new_chat_id, self.clock())
+        await self.languages.move_chat(platform, old_chat_id, new_chat_id, self.clock())
         if moved:
             log.info("%s chat %s became %s; %d subscription(s) followed", platform, old_chat_id, new_chat_id, moved)
         return moved
+
+    async def chat_language(self, platform: str, chat_id: int) -> str | None:
+        """The language the chat chose with /language (None: it never chose one)."""
+        return await self.languages.get(platform, chat_id)
+
+    async def set_chat_language(self, platform: str, chat_id: int, language: str, *, keep: bool = False) -> None:
+        """Store a chat's language; with ``keep``, only when it has none yet."""
+        if keep:
+            await self.languages.set_if_unset(platform, chat_id, language, self.clock())
+        else:
+            await self.languages.set(platform, chat_id, language, self.clock())
+
+    async def chat_languages(self) -> dict[tuple[str, int], str]:
+        """Every chat's chosen language by (platform, chat id), read in one query."""
+        return await self.languages.all()
 
     async def recall(self, key: str) -> str | None:
         """A small piece of service state kept across restarts."""

@@ -32,6 +32,24 @@ class Bullets:
 
 
 Block = Union[Paragraph, Bullets]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: pressing it runs ``/command args`` for whoever pressed it, as if typed.
+
+    ``replace`` asks for the answer to take the place of the message the button is under
+    (paging) instead of arriving as a new message. Front-ends render actions their own way
+    (inline keyboards, message components); the console lists none.
+    """
+
+    label: str
+    command: str
+    args: tuple[str, ...] = ()
+    replace: bool = False
+
+
+ActionRow = tuple[Action, ...]
 Inline = list[Union[Span, str]]  # what a paragraph or a bullet is made of, before it is built
 Line = tuple[tuple[Span, ...], bool]  # a line's spans, and whether it starts a new block
 
@@ -42,12 +60,17 @@ class Reply:
 
     ``private`` asks front-ends that can to show it only to the caller (Discord ephemeral).
     ``ok`` is False for refusals, usage lines and errors.
+    ``choices`` are things to open, one button each (a select menu on Discord); ``actions``
+    are rows of buttons under the reply (◀ ▶ paging, a summary's figures, key points, quotes).
     """
 
     blocks: tuple[Block, ...]
     title: str | None = None
     private: bool = False
     ok: bool = True
+    choices: tuple[Action, ...] = ()
+    actions: tuple[ActionRow, ...] = ()
+    choose: str = ""  # what the choices are for ("Open a briefing"): a select menu's placeholder
 
 
 def bold(text: str) -> Span:
@@ -100,14 +123,18 @@ def message(text: str, *, ok: bool = True, private: bool = False) -> Reply:
     return Reply((para(text),), ok=ok, private=private)
 
 
-def usage(line: str, problem: str = "") -> Reply:
-    """A usage line, after what was wrong when that is known ("25:00 is not a time of day")."""
-    blocks = (para(problem), para("Usage: ", code(line))) if problem else (para("Usage: ", code(line)),)
+def usage(line: str, problem: str = "", label: str = "Usage: ") -> Reply:
+    """A usage line, after what was wrong when that is known ("25:00 is not a time of day").
+
+    ``label`` is the word before the line, in the caller's language."""
+    blocks = (para(problem), para(label, code(line))) if problem else (para(label, code(line)),)
     return Reply(blocks, ok=False, private=True)
 
 
-# The one answer to a command that failed unexpectedly (the cause goes to the log).
-APOLOGY = message("Sorry, something went wrong with that command. It has been logged.", ok=False, private=True)
+# The one answer to a command that failed unexpectedly (the cause goes to the log); the
+# command layer's `apology()` gives it in the chat's language, this English one is the fallback.
+APOLOGY_TEXT = "Sorry, something went wrong with that command. It has been logged."
+APOLOGY = message(APOLOGY_TEXT, ok=False, private=True)
 
 
 def reply_lines(reply: Reply, *, bullet: str = "• ", title: bool = True) -> list[Line]:

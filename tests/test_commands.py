@@ -147,7 +147,10 @@ async def test_plain_text_searches_and_a_bare_command_name_runs_it(router):
 
 async def test_search_says_when_hits_were_cut_and_shows_each_headline_once(router):
     reply, text = await ask(router, USER, "/search the")
-    assert "Showing the first 10 matches" in text
+    assert "Page 1; the next one: /search the #2" in text
+    assert [a.label for a in reply.actions[0]] == ["▶"] and reply.actions[0][0].args == ("the", "#2")
+    second, text2 = await ask(router, USER, "/search the #2")
+    assert second.ok and text2 != text and [a.label for a in second.actions[0]][0] == "◀"
     assert text.count("Ukrainian Offensive Pushes Deep") == 1
     long_query = "kursk " + "x" * 500
     _, text = await ask(router, USER, f"/search {long_query}")

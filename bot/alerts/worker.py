@@ -20,6 +20,7 @@ from typing import Callable, Protocol
 from bot.alerts.compose import alert_reply
 from bot.alerts.limiter import RateLimiter
 from bot.core import Core
+from bot.i18n import DEFAULT
 from bot.outcome import Outcome
 from bot.reply import Reply
 from storage.outbox import Delivery
@@ -92,7 +93,8 @@ class DeliveryWorker:
         self.last_progress = core.clock()  # on the core's clock, which the watchdog reads too
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
-        self._replies: dict[int, Reply] = {}
+        self._replies: dict[tuple[int, str], Reply] = {}
+        self._languages: dict[tuple[str, int], str] = {}  # chats' chosen languages, read once per run
 
     async def run_once(self) -> int:
         """Send everything due now; returns how many deliveries were attempted.
@@ -102,6 +104,7 @@ class DeliveryWorker:
         """
         if not self.senders or not await self._hold_lease():
             return 0
+        self._languages = await self.core.chat_languages()
         limits = {p: asyncio.Semaphore(max(1, self.concurrency.get(p, 16))) for p in self.senders}
         running: set[asyncio.Task[None]] = set()
         finished = asyncio.Event()  # set by each send as it ends: waking costs O(1), not a walk of every task
@@ -181,12 +184,14 @@ class DeliveryWorker:
         await self._record(d, outcome, limiter)
 
     def _reply(self, d: Delivery) -> Reply:
-        """One Reply object per alert, so a fan-out composes (and senders render) it once."""
-        reply = self._replies.get(d.alert_id)
+        """One Reply object per alert and language, so a fan-out composes (and senders render) it
+        once per language, not once per chat."""
+        key = (d.alert_id, self._languages.get((d.platform, d.chat_id), DEFAULT))
+        reply = self._replies.get(key)
         if reply is None:
             if len(self._replies) > 256:
                 self._replies.clear()
-            reply = self._replies[d.alert_id] = alert_reply(d.kind, d.payload)
+            reply = self._replies[key] = alert_reply(d.kind, d.payload, key[1])
         return reply
 
     async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from bot.commands.context import Caller
-from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.i18n import _, moment, ngettext, number
+from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 
 MAX_BROADCAST = 3500
 
@@ -16,23 +15,28 @@ async def reload(core: Core, caller: Caller, args: list[str]) -> Reply:
     if args:
         raise UsageError
     report = await core.reload()
-    blocks: list[Block] = [para("Reloaded: " + report.summary_line() + ".")]
+    blocks: list[Block] = [para(_("Reloaded: {report}.").format(report=report.summary_line()))]
     if report.errors:
-        blocks.append(para(bold("Skipped (the last good version stays served):")))
+        blocks.append(para(bold(_("Skipped (the last good version stays served):"))))
         blocks.append(bullets((bold(name), f": {reason}") for name, reason in report.errors))
-    return Reply(tuple(blocks), title="Reload", ok=report.ok)
+    return Reply(tuple(blocks), title=_("Reload"), ok=report.ok)
 
 
 def _ago(now: float, ts: float | None) -> str:
     if ts is None:
-        return "never"
+        return _("never")
     seconds = max(0, int(now - ts))
-    when = datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = moment(ts, seconds=True)
     if seconds < 120:
-        return f"{when} ({seconds} s ago)"
-    if seconds < 7200:
-        return f"{when} ({seconds // 60} min ago)"
-    return f"{when} ({seconds // 3600} h ago)"
+        ago = ngettext("{count} second ago", "{count} seconds ago", seconds)
+        count = seconds
+    elif seconds < 7200:
+        ago = ngettext("{count} minute ago", "{count} minutes ago", seconds // 60)
+        count = seconds // 60
+    else:
+        ago = ngettext("{count} hour ago", "{count} hours ago", seconds // 3600)
+        count = seconds // 3600
+    return f"{when} ({ago.format(count=number(count))})"
 
 
 async def _stamp(core: Core, key: str) -> float | None:
@@ -46,22 +50,29 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     now = core.clock()
     stats = await core.outbox.stats(now)
     active, inactive = await core.subscriptions.counts()
-    oldest = "none" if stats.oldest_pending_at is None else f"{int(now - stats.oldest_pending_at)} s"
+    if stats.oldest_pending_at is None:
+        oldest = _("none")
+    else:
+        age = int(now - stats.oldest_pending_at)
+        oldest = ngettext("{count} second", "{count} seconds", age).format(count=number(age))
     stalled = await core.state.get("delivery_stalled")
     rows: list[Inline] = [
-        [bold("Briefings: "), str(len(await core.library.entries()))],
-        [bold("Subscriptions: "), f"{active} active, {inactive} inactive"],
-        [bold("Queue: "), f"{stats.pending} pending, oldest {oldest}"],
-        [bold("Last hour: "), f"{stats.sent_last_hour} delivered, {stats.failed_last_hour} failed"],
-        [bold("Last delivery: "), _ago(now, await _stamp(core, "last_delivery_at"))],
-        [bold("Last content refresh: "), _ago(now, await _stamp(core, "last_refresh_at"))],
-        [bold("Up since: "), _ago(now, core.started_at)],
-        [bold("HTTP: "), f"http://{core.http_address}/healthz" if core.http_address else "off"],
-        [bold("Database: "), core.database_name],
+        [bold(_("Briefings: ")), number(len(await core.library.entries()))],
+        [bold(_("Subscriptions: ")), _("{active} active, {inactive} inactive").format(
+            active=number(active), inactive=number(inactive))],
+        [bold(_("Queue: ")), _("{pending} pending, oldest {oldest}").format(
+            pending=number(stats.pending), oldest=oldest)],
+        [bold(_("Last hour: ")), _("{sent} delivered, {failed} failed").format(
+            sent=number(stats.sent_last_hour), failed=number(stats.failed_last_hour))],
+        [bold(_("Last delivery: ")), _ago(now, await _stamp(core, "last_delivery_at"))],
+        [bold(_("Last content refresh: ")), _ago(now, await _stamp(core, "last_refresh_at"))],
+        [bold(_("Up since: ")), _ago(now, core.started_at)],
+        [bold("HTTP: "), f"http://{core.http_address}/healthz" if core.http_address else _("off")],
+        [bold(_("Database: ")), core.database_name],
     ]
     if stalled:
-        rows.append([bold("Warning: "), f"delivery looks stuck ({stalled})"])
-    return Reply((bullets(rows),), title="Status")
+        rows.append([bold(_("Warning: ")), _("delivery looks stuck ({reason})").format(reason=stalled)])
+    return Reply((bullets(rows),), title=_("Status"))
 
 
 async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -69,7 +80,10 @@ async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
     if not text:
         raise UsageError
     if len(text) > MAX_BROADCAST:
-        return message(f"A broadcast can be at most {MAX_BROADCAST} characters.", ok=False)
+        return message(ngettext("A broadcast can be at most {count} character.",
+                                "A broadcast can be at most {count} characters.", MAX_BROADCAST).format(
+            count=number(MAX_BROADCAST)), ok=False)
     author = f"{caller.platform}:{caller.user_id}"
     queued = await core.broadcast(text, author)
-    return message(f"Broadcast queued for {queued} subscription{'s' if queued != 1 else ''}.")
+    return message(ngettext("Broadcast queued for {count} subscription.", "Broadcast queued for {count} subscriptions.",
+                            queued).format(count=number(queued)))

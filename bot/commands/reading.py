@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from bot.briefing.diff import figure_label
-from bot.briefing.model import Briefing, Figure
+from bot.briefing.model import Figure
 from bot.commands.context import Caller
-from bot.reply import Block, Inline, Paragraph, Reply, Span, bold, bullets, italic, link, marked, message, para
+from bot.commands.paging import more_hint, page_of, paging_row, take_page
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.i18n import _, day, moment, ngettext, number
 from bot.library import Entry
+from bot.reply import Action, ActionRow, Block, Inline, Paragraph, Reply, Span, bold, bullets, italic, link, marked, \
+    message, para
 
 SEARCH_HITS = 10
 MAX_SEARCH_WORDS = 20
 QUERY_SHOWN = 60
-NO_CONTENT = "No briefings are loaded yet. An operator can add files to the content folder and send /reload."
+BRIEFINGS_PAGE = 8
+FIGURES_PAGE = 15
+LABEL_MAX = 48  # a button's label: long titles are cut
+
+
+def no_content() -> Reply:
+    return message(_("No briefings are loaded yet. An operator can add files to the content folder and send /reload."),
+                   ok=False)
 
 
 async def pick(core: Core, args: list[str]) -> tuple[Entry, list[str]] | Reply:
@@ -23,7 +31,7 @@ async def pick(core: Core, args: list[str]) -> tuple[Entry, list[str]] | Reply:
     or the reply saying why there is none."""
     entries = await core.library.entries()
     if not entries:
-        return message(NO_CONTENT, ok=False)
+        return no_content()
     if args:
         entry = await core.library.find(args[0])
         if entry is not None:
@@ -41,8 +49,7 @@ async def pick_only(core: Core, args: list[str]) -> Entry | Reply:
 
 
 def loaded_line(entry: Entry) -> Span:
-    when = datetime.fromtimestamp(entry.loaded_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return italic(f"Loaded {when} · id {entry.briefing.id}")
+    return italic(_("Loaded {when} · id {id}").format(when=moment(entry.loaded_at), id=entry.briefing.id))
 
 
 def footer(entry: Entry) -> Paragraph:
@@ -50,10 +57,23 @@ def footer(entry: Entry) -> Paragraph:
     b = entry.briefing
     spans: Inline = []
     if b.source:
-        spans += ["Source: ", link(b.source, b.source) if b.source.startswith(("http://", "https://")) else b.source]
+        spans += [_("Source: "), link(b.source, b.source) if b.source.startswith(("http://", "https://")) else b.source]
     if b.published:
-        spans += [" · " if spans else "", f"Published {b.published}"]
+        spans += [" · " if spans else "", _("Published {date}").format(date=b.published)]
     return para(*spans, " · " if spans else "", loaded_line(entry))
+
+
+def reading_row(entry: Entry) -> ActionRow:
+    """A briefing's other views, for the buttons under its summary."""
+    b = entry.briefing
+    row: list[Action] = []
+    if b.figures:
+        row.append(Action(_("Figures ({count})").format(count=number(len(b.figures))), "figures", (b.id,)))
+    if b.key_points:
+        row.append(Action(_("Key points"), "keypoints", (b.id,)))
+    if b.quotes:
+        row.append(Action(_("Quotes"), "quotes", (b.id,)))
+    return tuple(row)
 
 
 async def summary(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -68,11 +88,12 @@ def summary_reply(entry: Entry) -> Reply:
     lead = b.summary or (b.paragraphs[0] if b.paragraphs else "")
     blocks: list[Block] = [para(lead)] if lead else []
     if b.key_points:
-        blocks += [para(bold("Key developments")), bullets(b.key_points)]
+        blocks += [para(bold(_("Key developments"))), bullets(b.key_points)]
     if not blocks:
-        blocks.append(para(italic("This briefing is only a headline: it has no lead, paragraphs or key points.")))
+        blocks.append(para(italic(_("This briefing is only a headline: it has no lead, paragraphs or key points."))))
     blocks.append(footer(entry))
-    return Reply(tuple(blocks), title=b.title)
+    row = reading_row(entry)
+    return Reply(tuple(blocks), title=b.title, actions=(row,) if row else ())
 
 
 def figure_line(f: Figure) -> list[Span | str]:
@@ -81,7 +102,7 @@ def figure_line(f: Figure) -> list[Span | str]:
         line.append(f" — {f.about}")
     notes = []
     if f.approx:
-        notes.append("approximate")
+        notes.append(_("approximate"))
     if f.kind == "date" and f.iso:
         notes.append(f.iso)
     if notes:
@@ -90,17 +111,29 @@ def figure_line(f: Figure) -> list[Span | str]:
 
 
 async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
+    page, args = take_page(args)
     found = await pick(core, args)
     if isinstance(found, Reply):
         return found
     entry, rest = found
     b = entry.briefing
+    title = _("Figures · {title}").format(title=b.title)
     words = [w.lower() for w in rest]
     chosen = [f for f in b.figures if not words or any(w in f"{f.text} {f.about} {f.unit or ''}".lower() for w in words)]
     if not chosen:
-        what = f" matching {' '.join(rest)}" if rest else ""
-        return Reply((para(f"No figures{what} in this briefing."),), title=f"Figures · {b.title}", ok=not rest)
-    return Reply((bullets(figure_line(f) for f in chosen), footer(entry)), title=f"Figures · {b.title}")
+        text = _("No figures matching {words} in this briefing.").format(words=" ".join(rest)) if rest \
+            else _("No figures in this briefing.")
+        return Reply((para(text),), title=title, ok=not rest)
+    shown, page, pages = page_of(chosen, page, FIGURES_PAGE)
+    blocks: list[Block] = [bullets(figure_line(f) for f in shown)]
+    actions: tuple[ActionRow, ...] = ()
+    if pages > 1:
+        blocks.append(para(italic(_("Page {page} of {pages}").format(page=number(page), pages=number(pages)))))
+        if page < pages:
+            blocks.append(para(italic(more_hint("figures", (b.id, *rest), page))))
+        actions = (paging_row("figures", (b.id, *rest), page, pages),)
+    blocks.append(footer(entry))
+    return Reply(tuple(blocks), title=title, actions=actions)
 
 
 async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -109,8 +142,9 @@ async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
         return entry
     b = entry.briefing
     if not b.key_points:
-        return Reply((para("This briefing has no list of key developments. Try /summary."), footer(entry)), title=b.title)
-    return Reply((bullets(b.key_points), footer(entry)), title=f"Key developments · {b.title}")
+        return Reply((para(_("This briefing has no list of key developments. Try /summary.")), footer(entry)),
+                     title=b.title)
+    return Reply((bullets(b.key_points), footer(entry)), title=_("Key developments · {title}").format(title=b.title))
 
 
 async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -119,40 +153,65 @@ async def quotes(core: Core, caller: Caller, args: list[str]) -> Reply:
         return entry
     b = entry.briefing
     if not b.quotes:
-        return Reply((para("No quotes in this briefing."), footer(entry)), title=b.title)
-    items: list[Inline] = [[f"“{q.text}”", " — ", bold(q.speaker or "unattributed")] for q in b.quotes]
-    return Reply((bullets(items), footer(entry)), title=f"Quotes · {b.title}")
+        return Reply((para(_("No quotes in this briefing.")), footer(entry)), title=b.title)
+    items: list[Inline] = [[f"“{q.text}”", " — ", bold(q.speaker or _("unattributed"))] for q in b.quotes]
+    return Reply((bullets(items), footer(entry)), title=_("Quotes · {title}").format(title=b.title))
 
 
 async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
+    page, rest = take_page(args)
+    if rest and rest[0].isdigit():  # "/briefings 2"; other words are ignored, as they always were
+        page = max(1, int(rest[0]))
     entries = await core.library.entries()
     if not entries:
-        return message(NO_CONTENT, ok=False)
+        return no_content()
+    shown, page, pages = page_of(entries, page, BRIEFINGS_PAGE)
     items: list[Inline] = []
-    for e in entries[:50]:
-        when = e.briefing.published or datetime.fromtimestamp(e.loaded_at, timezone.utc).strftime("%Y-%m-%d")
+    for e in shown:
+        when = e.briefing.published or day(e.loaded_at)
         items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when})"])
-    more = [para(f"… and {len(entries) - 50} more.")] if len(entries) > 50 else []
-    return Reply((bullets(items), *more), title=f"Briefings ({len(entries)}), newest first")
+    blocks: list[Block] = [bullets(items)]
+    actions: tuple[ActionRow, ...] = ()
+    if pages > 1:
+        blocks.append(para(italic(_("Page {page} of {pages}").format(page=number(page), pages=number(pages)))))
+        if page < pages:
+            blocks.append(para(italic(more_hint("briefings", (), page))))
+        actions = (paging_row("briefings", (), page, pages),)
+    choices = tuple(Action(_label(e.briefing.title), "summary", (e.briefing.id,)) for e in shown)
+    count = len(entries)
+    title = ngettext("{count} briefing, newest first", "{count} briefings, newest first", count).format(
+        count=number(count))
+    return Reply(tuple(blocks), title=title, choices=choices, actions=actions, choose=_("Open a briefing"))
 
 
 async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
+    page, args = take_page(args)
     words = [w for w in args if w.strip()][:MAX_SEARCH_WORDS]
     if not words:
         raise UsageError
     query = _shorten(" ".join(words), QUERY_SHOWN)
-    hits = await core.library.search(words, limit=SEARCH_HITS + 1)
+    hits = await core.library.search(words, limit=page * SEARCH_HITS + 1)
     if not hits:
-        return message(f"Nothing found for {query}.")
+        return message(_("Nothing found for {query}.").format(query=query))
+    pages = max(1, -(-len(hits) // SEARCH_HITS))
+    page = min(page, pages)
+    more = len(hits) > page * SEARCH_HITS
     by_title: dict[str, list[Inline]] = {}  # each headline once, in the order of its best hit
-    for hit, title in hits[:SEARCH_HITS]:
+    for hit, title in hits[(page - 1) * SEARCH_HITS: page * SEARCH_HITS]:
         by_title.setdefault(title, []).append(list(marked(hit.marked)))
     blocks: list[Block] = []
     for title, items in by_title.items():
         blocks += [para(bold(title)), bullets(items)]
-    if len(hits) > SEARCH_HITS:
-        blocks.append(para(italic(f"Showing the first {SEARCH_HITS} matches; add words to narrow the search.")))
-    return Reply(tuple(blocks), title=f"Search: {query}")
+    actions: tuple[ActionRow, ...] = ()
+    if more:
+        blocks.append(para(italic(more_hint("search", words, page))))
+    if more or page > 1:
+        actions = (paging_row("search", words, page, None if more else page),)
+    return Reply(tuple(blocks), title=_("Search: {query}").format(query=query), actions=actions)
+
+
+def _label(text: str) -> str:
+    return _shorten(text, LABEL_MAX)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -160,4 +219,4 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _unknown_briefing(ref: str) -> Reply:
-    return message(f"No briefing called {ref!r}. Send /briefings for the list.", ok=False)
+    return message(_("No briefing called {ref}. Send /briefings for the list.").format(ref=repr(ref)), ok=False)

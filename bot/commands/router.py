@@ -10,7 +10,8 @@ from typing import Awaitable, Callable
 
 from bot.commands.context import Caller
 from bot.core import Core
-from bot.reply import APOLOGY, Inline, Reply, bold, bullets, message, para, usage
+from bot.i18n import DEFAULT, _, pick_language, translate, use_language
+from bot.reply import Inline, Reply, bold, bullets, message, para, usage
 from storage import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -24,13 +25,14 @@ Observer = Callable[[str, str, str, float], None]
 @dataclass(frozen=True, slots=True)
 class Command:
     name: str
-    description: str
+    description: str  # marked with N_ and translated where shown
     usage: str
     handler: Handler
     admin: bool = False  # only the configured operator ids
     aliases: tuple[str, ...] = ()
     raw: bool = False  # the handler gets the argument text whole, quotes and all
     manages_chat: bool = False  # changes the chat's settings: only who may manage the chat
+    audited: bool = False  # calls with arguments go to the audit log (admin commands always do)
 
 
 class UsageError(Exception):
@@ -75,10 +77,24 @@ class CommandRouter:
     def public(self, operator: bool = False) -> list[Command]:
         return [c for c in self.commands if operator or not c.admin]
 
+    async def language(self, caller: Caller) -> str:
+        """The chat's language: the one it chose, else the user's own in a private chat, else English."""
+        chosen = await self.core.chat_language(caller.platform, caller.chat_id)
+        if chosen is not None:
+            return chosen
+        return pick_language(caller.locale) if caller.private_chat else DEFAULT
+
     async def dispatch(self, caller: Caller, name: str, raw_args: str = "") -> Reply:
-        """Run one command. Never raises: failures become a short apology, logged with the cause."""
+        """Run one command in the chat's language. Never raises: failures become a short apology,
+        logged with the cause."""
         started = time.perf_counter()
-        reply, outcome = await self._run(caller, name, raw_args)
+        try:
+            language = await self.language(caller)
+        except Exception:
+            log.exception("could not read the language of %s chat %s", caller.platform, caller.chat_id)
+            language = DEFAULT
+        with use_language(language):
+            reply, outcome = await self._run(caller, name, raw_args)
         if self.observe is not None:
             command = self.get(name)
             self.observe(command.name if command else "unknown", caller.platform, outcome,
@@ -88,21 +104,23 @@ class CommandRouter:
     async def _run(self, caller: Caller, name: str, raw_args: str) -> tuple[Reply, str]:
         command = self.get(name)
         if command is None:
-            return message(f"Unknown command /{name}. Send /help for the list.", ok=False), "unknown"
+            unknown = _("Unknown command /{name}. Send /help for the list.").format(name=name)
+            return message(unknown, ok=False), "unknown"
         args = ([raw_args] if raw_args else []) if command.raw else split_args(raw_args)
         if command.admin and not caller.is_operator:
             await self._audit(caller, command, raw_args, "refused")
-            return message(f"/{command.name} is for the bot's operators only.", ok=False, private=True), "denied"
+            return message(_("/{name} is for the bot's operators only.").format(name=command.name),
+                           ok=False, private=True), "denied"
         try:
             reply = await command.handler(self.core, caller, args)
         except UsageError as exc:
-            return usage(command.usage, str(exc)), "usage"
+            return usage(command.usage, str(exc), _("Usage: ")), "usage"
         except Exception:
             log.exception("command /%s failed for %s chat %s", command.name, caller.platform, caller.chat_id)
-            if command.admin:
+            if self._audits(command, raw_args):
                 await self._audit(caller, command, raw_args, "error")
-            return APOLOGY, "error"
-        if command.admin:
+            return apology(), "error"
+        if self._audits(command, raw_args):
             await self._audit(caller, command, raw_args, "ok" if reply.ok else "failed")
         return reply, "ok" if reply.ok else "failed"
 
@@ -124,23 +142,34 @@ class CommandRouter:
             return await self.dispatch(caller, first.lower(), rest.strip())
         return await self.dispatch(caller, "search", text)
 
+    @staticmethod
+    def _audits(command: Command, raw_args: str) -> bool:
+        return command.admin or (command.audited and bool(raw_args.strip()))
+
     async def _audit(self, caller: Caller, command: Command, args: str, outcome: str) -> None:
         await self.core.audit.record(
             AuditEntry(self.core.clock(), caller.platform, caller.user_id, caller.chat_id, command.name, args[:500], outcome)
         )
 
 
+def apology() -> Reply:
+    """The answer to a command that failed unexpectedly, in the language in use."""
+    return message(_("Sorry, something went wrong with that command. It has been logged."), ok=False, private=True)
+
+
 def help_reply(router: CommandRouter, caller: Caller) -> Reply:
     rows: list[Inline] = []
     for command in router.public(caller.is_operator):
-        also = f" (also {', '.join('/' + a for a in command.aliases)})" if command.aliases else ""
-        rows.append([bold(command.usage), f" — {command.description}{also}"])
+        also = ""
+        if command.aliases:
+            also = " " + _("(also {aliases})").format(aliases=", ".join("/" + a for a in command.aliases))
+        rows.append([bold(command.usage), f" — {translate(command.description)}{also}"])
     if caller.platform == "console":
-        rows.append([bold("/quit"), " — leave the console (or Ctrl-D)"])
+        rows.append([bold("/quit"), " — " + _("leave the console (or Ctrl-D)")])
     notes = [
-        para("Arguments in [brackets] are optional, <angle brackets> are required; "
-             "a briefing is named by its id from /briefings."),
+        para(_("Arguments in [brackets] are optional, <angle brackets> are required; "
+               "a briefing is named by its id from /briefings.")),
     ]
-    if caller.platform == "console" or caller.chat_id == caller.user_id:
-        notes.append(para("Any other text searches the briefings."))
-    return Reply((para("Commands:"), bullets(rows), *notes), title="Briefing Bot")
+    if caller.platform == "console" or caller.private_chat or caller.chat_id == caller.user_id:
+        notes.append(para(_("Any other text searches the briefings.")))
+    return Reply((para(_("Commands:")), bullets(rows), *notes), title="Briefing Bot")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.context import Caller
 from bot.commands.reading import summary_reply
-from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.i18n import _, current_language, moment
+from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from storage import Subscription
 
 SUBSCRIBE_USAGE = "/subscribe [instant | daily HH:MM [Area/City]] [keyword ... | all]"
@@ -39,8 +39,8 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
     at, tz = None, "UTC"
     head = rest[0].lower() if rest else ""
     if head in _NOT_MODES:
-        raise UsageError(f"{rest[0]} is not a delivery mode: alerts come as they happen (instant), "
-                         "or as a daily digest (daily HH:MM).")
+        raise UsageError(_("{word} is not a delivery mode: alerts come as they happen (instant), "
+                           "or as a daily digest (daily HH:MM).").format(word=rest[0]))
     if head == "instant":
         rest.pop(0)
         mode = "instant"
@@ -55,24 +55,27 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
     keywords = []
     for word in rest:
         if word.lower() in (*MODES, *_NOT_MODES, "all"):
-            raise UsageError(f"{word} cannot be a keyword here; the mode comes first, and \"all\" alone clears keywords.")
+            raise UsageError(_("{word} cannot be a keyword here; the mode comes first, and \"all\" alone clears "
+                               "keywords.").format(word=word))
         if "/" in word or ":" in word:
-            raise UsageError(f"{word} is not a keyword; a time zone or time goes after \"daily\".")
+            raise UsageError(_("{word} is not a keyword; a time zone or time goes after \"daily\".").format(word=word))
         if not _KEYWORD.match(word):
-            raise UsageError(f"{word[:40]} cannot be a keyword: use plain words of letters and digits.")
+            raise UsageError(_("{word} cannot be a keyword: use plain words of letters and digits.").format(
+                word=word[:40]))
         keywords.append(word.lower())
     return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)) if keywords else None)
 
 
 def _digest_time(text: str | None) -> str:
     if text is None:
-        raise UsageError("A daily digest needs a time of day, such as daily 08:00.")
+        raise UsageError(_("A daily digest needs a time of day, such as daily 08:00."))
     match = _CLOCK.match(text)
     if not match:
-        raise UsageError(f"{text[:20]} is not a time of day; write it as HH:MM, such as 08:00.")
+        raise UsageError(_("{text} is not a time of day; write it as HH:MM, such as 08:00.").format(text=text[:20]))
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise UsageError(f"{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.")
+        raise UsageError(_("{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.").format(
+            text=text))
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -82,35 +85,35 @@ def _time_zone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"{text[:40]} is not a time zone I know; use an Area/City name such as Europe/Kyiv.") from None
+        raise UsageError(_("{text} is not a time zone I know; use an Area/City name such as Europe/Kyiv.").format(
+            text=text[:40])) from None
     return text
 
 
 def describe(sub: Subscription) -> list[Inline]:
-    when = "every alert as it happens" if sub.mode == "instant" else f"a daily digest at {sub.digest_time} ({sub.timezone})"
+    when = _("every alert as it happens") if sub.mode == "instant" else \
+        _("a daily digest at {time} ({zone})").format(time=sub.digest_time, zone=sub.timezone)
     rows: list[Inline] = [
-        [bold("Delivery: "), when], [bold("Keywords: "), ", ".join(sub.keywords) if sub.keywords else "all news"]
+        [bold(_("Delivery: ")), when],
+        [bold(_("Keywords: ")), ", ".join(sub.keywords) if sub.keywords else _("all news")],
     ]
-    last = "never yet" if sub.last_delivery_at is None else _utc(sub.last_delivery_at)
-    rows.append([bold("Last delivery: "), last])
+    last = _("never yet") if sub.last_delivery_at is None else moment(sub.last_delivery_at)
+    rows.append([bold(_("Last delivery: ")), last])
     if not sub.active:
-        rows.append([bold("Status: "), f"inactive ({sub.inactive_reason or 'stopped'}); send /subscribe to resume"])
+        rows.append([bold(_("Status: ")), _("inactive ({reason}); send /subscribe to resume").format(
+            reason=sub.inactive_reason or _("stopped"))])
     return rows
-
-
-def _utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _refuse_unless_manager(caller: Caller) -> Reply | None:
     if caller.can_manage:
         return None
-    return message("Only an administrator of this chat can change its subscription.", ok=False, private=True)
+    return message(_("Only an administrator of this chat can change its subscription."), ok=False, private=True)
 
 
 async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
     if not caller.receives_alerts:
-        return message("Alerts cannot reach this console; subscribe from a Telegram or Discord chat.", ok=False)
+        return message(_("Alerts cannot reach this console; subscribe from a Telegram or Discord chat."), ok=False)
     if refusal := _refuse_unless_manager(caller):
         return refusal
     wanted = parse_subscribe(args)
@@ -128,14 +131,16 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
         caller.platform, caller.chat_id, caller.thread_id,
         mode=mode, digest_time=at, timezone=tz, keywords=keywords, now=core.clock(),
     )
-    head = "Subscribed." if started else "Subscription updated."
+    # Alerts go out in the chat's language: a chat that never chose one keeps the one it subscribed in.
+    await core.set_chat_language(caller.platform, caller.chat_id, current_language(), keep=True)
+    head = _("Subscribed.") if started else _("Subscription updated.")
     blocks: list[Block] = [para(head), bullets(describe(sub))]
     newest = await core.library.find(None)
     if started and newest is not None:
         # A subscription starts from now: confirm with today's summary, never the backlog.
         current = summary_reply(newest)
-        blocks += [para("The current briefing: ", bold(current.title or "")), *current.blocks]
-    return Reply(tuple(blocks), title="Subscription")
+        blocks += [para(_("The current briefing: "), bold(current.title or "")), *current.blocks]
+    return Reply(tuple(blocks), title=_("Subscription"))
 
 
 async def unsubscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -144,7 +149,7 @@ async def unsubscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
     if refusal := _refuse_unless_manager(caller):
         return refusal
     removed = await core.subscriptions.remove(caller.platform, caller.chat_id, caller.thread_id)
-    return message("Unsubscribed: no more alerts here." if removed else "This chat was not subscribed.")
+    return message(_("Unsubscribed: no more alerts here.") if removed else _("This chat was not subscribed."))
 
 
 async def subscription(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -152,5 +157,6 @@ async def subscription(core: Core, caller: Caller, args: list[str]) -> Reply:
         raise UsageError
     sub = await core.subscriptions.get(caller.platform, caller.chat_id, caller.thread_id)
     if sub is None:
-        return message(f"This chat is not subscribed. An administrator can send {SUBSCRIBE_USAGE}.")
-    return Reply((bullets(describe(sub)),), title="Subscription")
+        return message(_("This chat is not subscribed. An administrator can send {usage}.").format(
+            usage=SUBSCRIBE_USAGE))
+    return Reply((bullets(describe(sub)),), title=_("Subscription"))

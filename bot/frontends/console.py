@@ -18,7 +18,7 @@ from bot.commands.router import CommandRouter
 from bot.reply import Reply, Span, reply_text
 
 # The console's operator; a console cannot receive alerts, so it cannot subscribe.
-CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True,
+CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True, private_chat=True,
                         receives_alerts=False)
 QUIT = {"/quit", "/exit", "quit", "exit"}
 

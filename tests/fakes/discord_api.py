@@ -542,6 +542,33 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         responses = await inter.wait_response(1, timeout)
         return list(responses[0]["choices"] or [])
 
+    async def press(self, message: dict[str, Any], custom_id: str, *, guild_id: int, user_id: int,
+                    values: list[str] | None = None) -> FakeInteraction:
+        """Dispatch a component interaction (type 3): ``user_id`` pressed the button (or chose
+        ``values`` in the select menu) with ``custom_id`` under ``message``, as Discord sends it.
+        Responses that update the message (type 7, or editing @original) change ``message``."""
+        await self.wait_until(lambda: self.gateway.has_session, 5.0, "a gateway session")
+        items = [c for row in message.get("components") or [] for c in row.get("components") or []]
+        item = next((c for c in items if c.get("custom_id") == custom_id), None)
+        if item is None:
+            raise LookupError(f"no component {custom_id!r} under message {message['id']}")
+        guild = self.guilds[guild_id]
+        channel_id = int(message["channel_id"])
+        inter = FakeInteraction(self, 3, custom_id, guild_id, channel_id, user_id)
+        inter.original = message
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": item["type"]}
+        if item["type"] == 3:
+            allowed = {o["value"] for o in item.get("options") or []}
+            if not values or not set(values) <= allowed:
+                raise ValueError(f"values {values!r} are not options of {custom_id!r}")
+            data["values"] = values
+        self.interactions[inter.id] = inter
+        self._by_token[inter.token] = inter
+        payload = {**self._interaction_base(inter, guild), "data": data,
+                   "message": {k: v for k, v in message.items() if k not in ("pings", "allowed_mentions")}}
+        self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return inter
+
     def send_user_message(self, channel_id: int, user_id: int, content: str) -> dict[str, Any]:
         """Dispatch MESSAGE_CREATE as if ``user_id`` wrote ``content`` in the channel."""
         channel = self._channels[channel_id]

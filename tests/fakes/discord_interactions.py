@@ -216,6 +216,11 @@ class InteractionRoutes:
 
     def _callback_message(self: "FakeDiscord", inter: FakeInteraction, rtype: int,
                           data: dict[str, Any]) -> dict[str, Any] | None:
+        if rtype in (6, 7) and inter.type != 3:
+            return None  # Discord answers 400 for these: only a component's message can be updated
+        if rtype == 7 and inter.original is not None:  # UPDATE_MESSAGE: the component's own message
+            self._apply_edit(inter.original, data)
+            return inter.original
         if rtype not in _MESSAGE_CALLBACKS:
             return None
         body = data if rtype == 4 else {"flags": int(data.get("flags") or 0) | LOADING}

@@ -99,6 +99,69 @@ def _embeds_errors(embeds: list[dict[str, Any]]) -> Errors | None:
     return None
 
 
+ROWS_MAX = 5
+BUTTONS_PER_ROW = 5
+CUSTOM_ID_MAX = 100
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+OPTION_TEXT_MAX = 100
+
+
+def _components_errors(rows: Any) -> Errors | None:
+    """Discord's checks of message components: action rows of up to five buttons or one select
+    menu, custom ids of at most 100 characters and unique in the message, labels and options in
+    their limits."""
+    if not isinstance(rows, list):
+        return {"_errors": [{"code": "MODEL_TYPE_CONVERT", "message": "Only iterables may be used in a ListType"}]}
+    if len(rows) > ROWS_MAX:
+        return _too_long(ROWS_MAX)
+    errors: Errors = {}
+    seen: set[str] = set()
+    for r, row in enumerate(rows):
+        items = row.get("components") or [] if isinstance(row, dict) else []
+        if not isinstance(row, dict) or row.get("type") != 1 or not items:
+            errors[str(r)] = {"_errors": [{"code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED" if items else
+                                           "BASE_TYPE_REQUIRED", "message": "An action row needs components"}]}
+            continue
+        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
+        if (selects and len(items) > 1) or len(items) > BUTTONS_PER_ROW:
+            errors[str(r)] = {"_errors": [{"code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                                           "message": "The specified component exceeds the maximum width"}]}
+            continue
+        item_errors: Errors = {}
+        for i, item in enumerate(items):
+            errs: Errors = {}
+            custom_id = item.get("custom_id")
+            if item.get("style") != 5:  # all but link buttons carry a custom id
+                if not isinstance(custom_id, str) or not custom_id:
+                    errs["custom_id"] = {"_errors": [{"code": "BASE_TYPE_REQUIRED",
+                                                      "message": "This field is required"}]}
+                elif len(custom_id) > CUSTOM_ID_MAX:
+                    errs["custom_id"] = _too_long(CUSTOM_ID_MAX)
+                elif custom_id in seen:
+                    errs["custom_id"] = {"_errors": [{"code": "COMPONENT_CUSTOM_ID_DUPLICATED",
+                                                      "message": "Component custom id cannot be duplicated"}]}
+                else:
+                    seen.add(custom_id)
+            if item.get("type") == 2:
+                _check_len(errs, "label", item.get("label"), BUTTON_LABEL_MAX)
+            if item.get("type") == 3:
+                options = item.get("options") or []
+                if not 1 <= len(options) <= SELECT_OPTIONS_MAX:
+                    errs["options"] = _too_long(SELECT_OPTIONS_MAX)
+                for o, option in enumerate(options):
+                    o_errs: Errors = {}
+                    _check_len(o_errs, "label", option.get("label"), OPTION_TEXT_MAX)
+                    _check_len(o_errs, "value", option.get("value"), OPTION_TEXT_MAX)
+                    if o_errs:
+                        errs.setdefault("options", {})[str(o)] = o_errs
+            if errs:
+                item_errors[str(i)] = errs
+        if item_errors:
+            errors[str(r)] = {"components": item_errors}
+    return errors or None
+
+
 def is_empty(body: dict[str, Any], has_files: bool = False) -> bool:
     """True when Discord would answer 50006 Cannot send an empty message."""
     keys = ("content", "embeds", "sticker_ids", "components", "poll", "attachments")
@@ -118,6 +181,10 @@ def validate_message(
     embed_errors = _embeds_errors(body.get("embeds") or [])
     if embed_errors:
         errors["embeds"] = embed_errors
+    if body.get("components"):
+        component_errors = _components_errors(body["components"])
+        if component_errors:
+            errors["components"] = component_errors
     if errors:
         return 400, form_error(errors)
     if require_content and is_empty(body, has_files):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 from typing import Callable
 
 import aiohttp
@@ -20,12 +21,15 @@ from bot.commands.context import Caller
 from bot.commands.router import CommandRouter
 from bot.core import Core
 from bot.errors import StartupError
-from bot.frontends.on_discord.commands import build_tree
+from bot.frontends.on_discord.commands import CatalogTranslator, build_tree
+from bot.frontends.on_discord.components import ActionButton, ChoiceMenu, action_codec, components
 from bot.frontends.on_discord.endpoints import point_at
 from bot.frontends.on_discord.render import fit
-from bot.frontends.on_discord.respond import NO_MENTIONS, answer, apologise
+from bot.frontends.on_discord.respond import NO_MENTIONS, answer, answer_action, apologise
 from bot.frontends.on_discord.sender import DiscordSender
 from bot.frontends.on_discord.sync import sync_commands
+from bot.i18n import _, use_language
+from bot.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,13 @@ class BriefingClient(discord.Client):
         )
         self.frontend = frontend
         self.ready = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        # Components are understood from their custom ids alone: old messages' too.
+        self.add_dynamic_items(ActionButton, ChoiceMenu)
+
+    async def on_action(self, interaction: discord.Interaction, data: str) -> None:
+        await self.frontend.on_action(interaction, data)
 
     async def on_ready(self) -> None:
         self.ready.set()
@@ -75,6 +86,7 @@ class DiscordFrontend:
                                core.settings.discord_guild_id)
         self.tree.error(self._on_tree_error)
         self.sender = DiscordSender(core.settings.discord_token)
+        self.actions = action_codec()
         self._gateway: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
 
@@ -94,6 +106,7 @@ class DiscordFrontend:
         settings = self.core.settings
         self._restore = await point_at(settings)
         await self.client.login(settings.discord_token)
+        await self.tree.set_translator(CatalogTranslator())
         await self._sync()
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_log_gateway_end)
@@ -156,9 +169,31 @@ class DiscordFrontend:
     async def _run(self, interaction: discord.Interaction, name: str, raw_args: str) -> None:
         try:
             caller = self.caller(interaction)
-            await answer(interaction, self.router.dispatch(caller, name, raw_args), defer_after=self.defer_after)
+            await answer(interaction, self.router.dispatch(caller, name, raw_args), defer_after=self.defer_after,
+                         views=self.view)
         except Exception:
             log.exception("Discord command /%s failed in channel %s", name, interaction.channel_id)
+            await _apologise_quietly(interaction)
+
+    def view(self, reply: Reply) -> discord.ui.View | None:
+        return components(reply, self.actions, reply.choose)
+
+    async def on_action(self, interaction: discord.Interaction, data: str) -> None:
+        """A pressed button or a chosen menu option: its command run for whoever used it."""
+        try:
+            caller = self.caller(interaction)
+            action = self.actions.decode(data)
+            command = self.router.get(action.command) if action is not None else None
+            if action is None or command is None:
+                with use_language(await self.router.language(caller)):
+                    notice = _("This button is out of date; send the command again.")
+                await interaction.response.send_message(notice, ephemeral=True)
+                return
+            work = self.router.dispatch(caller, command.name, shlex.join(action.args))
+            await answer_action(interaction, work, replace=action.replace, defer_after=self.defer_after,
+                                views=self.view)
+        except Exception:
+            log.exception("Discord component %r failed in channel %s", data[:40], interaction.channel_id)
             await _apologise_quietly(interaction)
 
     def caller(self, interaction: discord.Interaction) -> Caller:
@@ -173,6 +208,8 @@ class DiscordFrontend:
             is_operator=user_id in self.core.settings.discord_admin_ids,
             # Manage Channels in this channel (overwrites included); a DM is the caller's own.
             can_manage=interaction.permissions.manage_channels if in_guild else True,
+            locale=interaction.locale.value,
+            private_chat=not in_guild,
         )
 
     async def _complete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

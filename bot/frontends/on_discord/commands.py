@@ -4,6 +4,9 @@ Each command's options come from one of a few shapes (a briefing; a briefing and
 words to search; ...), each a plain callback whose typed parameters discord.py reads as the
 command's options. The callback turns the option values back into the raw argument string
 the router parses, e.g. ``daily 07:30 Europe/Kyiv kursk drones``.
+
+Descriptions are `locale_str`s holding the English text; `CatalogTranslator` gives Discord
+their localizations from the bot's catalogs when the tree is synced.
 """
 
 from __future__ import annotations
@@ -12,15 +15,30 @@ from typing import Any, Callable, Coroutine, Optional
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.commands.router import Command
+from bot.i18n import DEFAULT, N_, pick_language, translate, use_language
 
 Run = Callable[[discord.Interaction, str, str], Coroutine[Any, Any, None]]
 Complete = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
 DESCRIPTION_MAX = 100
-BRIEFING = "Which briefing (the newest when left out)"
+BRIEFING = locale_str(N_("Which briefing (the newest when left out)"))
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Command and option descriptions in each Discord locale the bot has a catalog for."""
+
+    async def translate(self, string: locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContextTypes) -> str | None:
+        language = pick_language(locale.value)
+        if language == DEFAULT:
+            return None  # the descriptions are written in English
+        with use_language(language):
+            text = translate(string.message)
+        return text[:DESCRIPTION_MAX] if text != string.message else None
 
 
 def subscribe_args(daily_time: str | None, timezone: str | None, keywords: str | None) -> str:
@@ -49,29 +67,29 @@ def _shape(command: Command, run: Run) -> tuple[Callback, bool]:
         return one_briefing, True
 
     if name == "figures":
-        @app_commands.describe(briefing=BRIEFING, word="Only figures mentioning this word")
+        @app_commands.describe(briefing=BRIEFING, word=locale_str(N_("Only figures mentioning this word")))
         async def figures(interaction: discord.Interaction, briefing: Optional[str] = None,
                           word: Optional[str] = None) -> None:
             await run(interaction, name, _joined(briefing, word))
         return figures, True
 
     if name == "search":
-        @app_commands.describe(words="The words to find")
+        @app_commands.describe(words=locale_str(N_("The words to find")))
         async def search(interaction: discord.Interaction, words: str) -> None:
             await run(interaction, name, _joined(words))
         return search, False
 
     if name == "broadcast":
-        @app_commands.describe(text="The announcement to send to every subscriber")
+        @app_commands.describe(text=locale_str(N_("The announcement to send to every subscriber")))
         async def broadcast(interaction: discord.Interaction, text: str) -> None:
             await run(interaction, name, _joined(text))
         return broadcast, False
 
     if name == "subscribe":
         @app_commands.describe(
-            daily_time="A daily digest at HH:MM instead of instant alerts",
-            timezone="The daily digest's time zone, as Area/City (default UTC)",
-            keywords="Only news with these words (separated by spaces)",
+            daily_time=locale_str(N_("A daily digest at HH:MM instead of instant alerts")),
+            timezone=locale_str(N_("The daily digest's time zone, as Area/City (default UTC)")),
+            keywords=locale_str(N_("Only news with these words (separated by spaces)")),
         )
         async def subscribe(interaction: discord.Interaction, daily_time: Optional[str] = None,
                             timezone: Optional[str] = None, keywords: Optional[str] = None) -> None:
@@ -79,7 +97,7 @@ def _shape(command: Command, run: Run) -> tuple[Callback, bool]:
         return subscribe, False
 
     if " " in command.usage.strip():  # any other command that takes arguments
-        @app_commands.describe(arguments="Arguments, as in /help")
+        @app_commands.describe(arguments=locale_str(N_("Arguments, as in /help")))
         async def with_arguments(interaction: discord.Interaction, arguments: Optional[str] = None) -> None:
             await run(interaction, name, _joined(arguments))
         return with_arguments, False
@@ -96,7 +114,7 @@ def slash_command(command: Command, run: Run, complete: Complete) -> app_command
     elif command.admin:  # a courtesy: the router refuses anyone not in DISCORD_ADMIN_IDS
         callback = app_commands.default_permissions(administrator=True)(callback)
     slash: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name=command.name, description=command.description[:DESCRIPTION_MAX], callback=callback
+        name=command.name, description=locale_str(command.description[:DESCRIPTION_MAX]), callback=callback
     )
     if has_briefing:
         slash.autocomplete("briefing")(complete)

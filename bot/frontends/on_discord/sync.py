@@ -36,16 +36,21 @@ def _guild(scope: str) -> discord.Object | None:
     return discord.Object(int(scope.removeprefix("guild:"))) if scope.startswith("guild:") else None
 
 
-def commands_hash(tree: app_commands.CommandTree, guild_id: int) -> str:
+async def commands_hash(tree: app_commands.CommandTree, guild_id: int) -> str:
+    """The hash of what a sync would send, translations included (a new translation alone re-syncs)."""
     guild = discord.Object(guild_id) if guild_id else None
-    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    translator = tree.translator
+    payload = [
+        await command.get_translated_payload(tree, translator) if translator else command.to_dict(tree)
+        for command in tree.get_commands(guild=guild)
+    ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 async def sync_commands(tree: app_commands.CommandTree, memory: Memory, app_id: int, guild_id: int) -> bool:
     """Sync when the command set (or scope) changed; returns whether anything was sent."""
     scope = scope_of(guild_id)
-    wanted = f"{app_id}|{scope}|{commands_hash(tree, guild_id)}"
+    wanted = f"{app_id}|{scope}|{await commands_hash(tree, guild_id)}"
     stored = await memory.recall(STATE_KEY) or ""
     if stored == wanted:
         log.info("Discord commands unchanged (%s); not syncing", scope)

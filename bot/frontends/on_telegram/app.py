@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 import time
 from collections import Counter
 from typing import Any, Awaitable, Callable
 
-from telegram import BotCommand, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Conflict, TelegramError
+from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
+    CallbackQueryHandler,
     ChatMemberHandler,
     ContextTypes,
     MessageHandler,
@@ -26,18 +28,22 @@ from telegram.ext import (
 )
 
 from bot.commands.context import Caller
-from bot.commands.router import CommandRouter, parse_command
+from bot.commands.router import CommandRouter, apology, parse_command
 from bot.core import Core
-from bot.reply import APOLOGY, Reply, message
-from bot.settings import Settings
+from bot.frontends.on_telegram.buttons import button_codec, keyboard
 from bot.frontends.on_telegram.permissions import AdminCache, can_manage
+from bot.frontends.on_telegram.render import render_messages
 from bot.frontends.on_telegram.sender import TelegramSender
 from bot.frontends.on_telegram.transport import AiohttpRequest
+from bot.i18n import DEFAULT, LANGUAGES, _, translate, use_language
+from bot.reply import Reply, message, reply_text
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.MY_CHAT_MEMBER, Update.CALLBACK_QUERY]
-WELCOME = "Thanks for adding me! An administrator can send /subscribe here for news alerts; /help lists every command."
+NOTICE_MAX = 200  # characters Telegram shows in a callback answer
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LEFT = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 REPLY_TRIES = 4
 REPLY_WAIT_MAX = 30.0  # a reply later than this is worse than none: it is logged instead
@@ -88,6 +94,7 @@ class TelegramFrontend:
         self.application: Application = self._build(settings)
         self.sender = TelegramSender(self.application.bot, paid_broadcast=settings.telegram_paid_broadcast)
         self.admins = AdminCache(self.application.bot)
+        self.buttons = button_codec()
         self._last_conflict_log = 0.0
 
     def _build(self, settings: Settings) -> Application:
@@ -114,6 +121,7 @@ class TelegramFrontend:
         app.add_handler(MessageHandler(private_text, self._on_private_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(ChatMemberHandler(self._on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
 
     async def start(self) -> None:
@@ -132,9 +140,7 @@ class TelegramFrontend:
     async def _start(self) -> None:
         self._install_handlers()
         await self.application.initialize()
-        await self.application.bot.set_my_commands(
-            [BotCommand(c.name, c.description) for c in self.router.public()]
-        )
+        await self._publish_commands()
         await self.application.start()
         settings = self.core.settings
         updater = self.application.updater
@@ -152,6 +158,15 @@ class TelegramFrontend:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=self._on_polling_error)
         log.info("Telegram front-end started as @%s", self.application.bot.username)
+
+    async def _publish_commands(self) -> None:
+        """The command menu in every language with a catalog; English is also the default for the rest."""
+        for language in LANGUAGES:
+            with use_language(language):
+                commands = [BotCommand(c.name, translate(c.description)) for c in self.router.public()]
+            await self.application.bot.set_my_commands(commands, language_code=language)
+            if language == DEFAULT:
+                await self.application.bot.set_my_commands(commands)
 
     @property
     def connected(self) -> bool:
@@ -200,12 +215,17 @@ class TelegramFrontend:
             thread_id=topic_of(msg),
             is_operator=user_id is not None and user_id in self.core.settings.telegram_admin_ids,
             can_manage=manage,
+            locale=user.language_code if user is not None else None,
+            private_chat=chat.type == ChatType.PRIVATE,
         )
 
     async def reply(self, msg: Message, reply: Reply) -> None:
-        chat_id = msg.chat.id
+        await self.reply_in(msg.chat.id, topic_of(msg), reply)
+
+    async def reply_in(self, chat_id: int, thread_id: int, reply: Reply) -> None:
+        markup = keyboard(reply, self.buttons)
         for attempt in range(REPLY_TRIES):
-            outcome = await self.sender.send(chat_id, topic_of(msg), reply)
+            outcome = await self.sender.send(chat_id, thread_id, reply, markup=markup)
             if outcome.status == "moved" and outcome.new_chat_id:
                 await self.core.chat_moved("telegram", chat_id, outcome.new_chat_id)
                 chat_id = outcome.new_chat_id
@@ -235,13 +255,97 @@ class TelegramFrontend:
         if new in LEFT:
             await self.core.chat_gone("telegram", chat.id, f"bot {new}")
         elif old in LEFT and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-            await self.sender.send(chat.id, 0, message(WELCOME))
+            with use_language(await self.core.chat_language("telegram", chat.id) or DEFAULT):
+                welcome = message(_("Thanks for adding me! An administrator can send /subscribe here for news "
+                                    "alerts; /help lists every command."))
+            await self.sender.send(chat.id, 0, welcome)
+
+    # --- buttons --------------------------------------------------------------------------
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed inline button: always answered (a notice when it cannot do what it did)."""
+        query = update.callback_query
+        if query is None:
+            return
+        answered = False
+
+        async def answer(notice: str | None = None) -> None:
+            nonlocal answered
+            if answered:
+                return
+            answered = True
+            try:
+                await query.answer(text=notice[:NOTICE_MAX] if notice else None)
+            except TelegramError as exc:  # too late (Telegram gives up on a query after a while)
+                log.info("callback query %s not answered: %s", query.id, exc)
+
+        notice: str | None = None
+        try:
+            notice = await self._press(query, answer)
+        finally:
+            await answer(notice)  # whatever happened, the button stops spinning
+
+    async def _press(self, query: CallbackQuery, answer: Callable[[], Awaitable[None]]) -> str | None:
+        """Run the button's command for whoever pressed it; a notice for the presser, or None.
+
+        The query is answered (`answer`) before any message is sent or edited, so a slow send
+        (a retried 429) never leaves the button spinning past Telegram's limit."""
+        msg = query.message
+        if msg is None:  # a button of an inline-mode message: not one of ours
+            return None
+        chat, user = msg.chat, query.from_user
+        action = self.buttons.decode(query.data)
+        command = self.router.get(action.command) if action is not None else None
+        private = chat.type == ChatType.PRIVATE
+        manage = private or (command is not None and command.manages_chat
+                             and await self.admins.is_admin(chat.id, user.id))
+        thread_id = topic_of(msg) if isinstance(msg, Message) else 0
+        caller = Caller(
+            platform="telegram", chat_id=chat.id, user_id=user.id, thread_id=thread_id,
+            is_operator=user.id in self.core.settings.telegram_admin_ids, can_manage=manage,
+            locale=user.language_code, private_chat=private,
+        )
+        if action is None or command is None:
+            with use_language(await self.router.language(caller)):
+                return _("This button is out of date; send the command again.")
+        if chat.type == ChatType.CHANNEL and not await self.admins.is_admin(chat.id, user.id):
+            # Readers of a channel cannot post in it: nor can they through its buttons.
+            with use_language(await self.router.language(caller)):
+                return _("Only the channel's administrators can use its buttons.")
+        reply = await self.router.dispatch(caller, command.name, shlex.join(action.args))
+        if not reply.ok:  # a refusal, or what the button pointed at is gone: told to the presser alone
+            return reply_text(reply, bullet="")
+        await answer()
+        if action.replace and isinstance(msg, Message) and await self._edit(msg, reply):
+            return None
+        await self.reply_in(chat.id, thread_id, reply)
+        return None
+
+    async def _edit(self, msg: Message, reply: Reply) -> bool:
+        """Replace a message with a one-message reply (another page); False when it could not be."""
+        parts = render_messages(reply)
+        if len(parts) != 1:
+            return False
+        try:
+            await self.application.bot.edit_message_text(
+                parts[0][0], chat_id=msg.chat.id, message_id=msg.message_id, parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply, self.buttons), link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():  # pressed twice: the page is already shown
+                return True
+            log.info("could not edit message %s in chat %s: %s", msg.message_id, msg.chat.id, exc.message)
+            return False
+        except TelegramError as exc:
+            log.info("could not edit message %s in chat %s: %s", msg.message_id, msg.chat.id, exc)
+            return False
+        return True
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling update %s", update, exc_info=context.error)
         if isinstance(update, Update) and update.effective_message is not None:
             try:
-                await self.reply(update.effective_message, APOLOGY)
+                await self.reply(update.effective_message, apology())
             except TelegramError:
                 pass
 

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import warnings
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
@@ -71,8 +71,14 @@ class TelegramSender:
         """Send an alert; every part of a long reply goes out, or the whole is retried."""
         return await self.send(chat_id, thread_id, reply, paid=self.paid_broadcast)
 
-    async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False) -> Outcome:
-        for html, plain in self._encoded(reply, paid):
+    async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False,
+                   markup: InlineKeyboardMarkup | None = None) -> Outcome:
+        """Send every part of the reply; `markup` (its buttons) goes under the last part."""
+        parts = self._encoded(reply, paid)
+        if markup is not None:
+            html, plain = parts[-1]
+            parts = [*parts[:-1], (_with_markup(html, markup), _with_markup(plain, markup))]
+        for html, plain in parts:
             outcome = await self._send_part(chat_id, thread_id or None, html, plain)
             if outcome.status != "sent":
                 return outcome
@@ -100,6 +106,11 @@ class TelegramSender:
                 continue
             return outcome_of(answer)
         return Outcome("failed", "gave up after fallbacks")
+
+
+def _with_markup(text: EncodedText, markup: InlineKeyboardMarkup) -> EncodedText:
+    """The same body with an inline keyboard: the pre-encoded tail is a JSON object missing its "{"."""
+    return EncodedText(text.tail[:-1] + b',"reply_markup":' + markup.to_json().encode() + b"}")
 
 
 def outcome_of(answer: ErrorAnswer) -> Outcome:
