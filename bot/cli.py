@@ -194,14 +194,13 @@ def main(argv: list[str] | None = None) -> int:
                settings.dashboard_token, password_of(settings.database_url) or ""]
     console = args.action == "console" or (args.action == "run" and not settings.telegram_token
                                            and not settings.discord_token and sys.stdin.isatty())
-    if args.verbose:
-        setup_logging(settings.log_level, secrets)
+    json_lines = settings.log_format == "json"
+    if args.verbose or (args.action == "run" and not console):
+        setup_logging(settings.log_level, secrets, json_lines=json_lines)
     elif console:  # the conversation stays clean: the log goes to a file beside the database
-        setup_logging(settings.log_level, secrets, file=settings.db_path.parent / "console.log")
-    elif args.action == "run":
-        setup_logging(settings.log_level, secrets, json_lines=settings.log_format == "json")
+        setup_logging(settings.log_level, secrets, file=settings.db_path.parent / "console.log", json_lines=json_lines)
     else:  # one-shot commands print their result; the log shows only what went wrong
-        setup_logging("WARNING", secrets)
+        setup_logging("WARNING", secrets, json_lines=json_lines)
     try:
         return args.func(settings, args)
     except KeyboardInterrupt:

@@ -176,3 +176,11 @@ def test_an_unreachable_database_is_one_line_without_its_password(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert "s3cret-pass" not in result.stderr + result.stdout and f"127.0.0.1:{port}" in result.stderr
+
+
+def test_json_logs_are_one_object_per_line(tmp_path):
+    result = run(tmp_path, "--verbose", "reload", env={"BOT_LOG_FORMAT": "json"})
+    assert result.returncode == 0
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert records and {"time", "level", "logger", "message"} <= set(records[0])
+    assert any(r["logger"] == "bot.core" and "content reloaded" in r["message"] for r in records)
