@@ -24,6 +24,7 @@ from storage import (
     SubscriptionRepository,
     open_database,
 )
+from storage.fleet import FleetRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -44,6 +45,7 @@ class Core:
     operations: OperationsRepository
     loader: ContentLoader
     _db: Database
+    fleet: FleetRepository = field(init=False)  # the processes sharing the database (bot.fleet)
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
     on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
@@ -70,6 +72,9 @@ class Core:
             clock=clock,
             started_at=clock(),
         )
+
+    def __post_init__(self) -> None:
+        self.fleet = FleetRepository(self._db)
 
     @property
     def database_name(self) -> str:

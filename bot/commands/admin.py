@@ -8,6 +8,7 @@ from bot.commands.context import Caller
 from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.fleet import STALE_SECONDS, describe
 
 MAX_BROADCAST = 3500
 
@@ -61,7 +62,12 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     ]
     if stalled:
         rows.append([bold("Warning: "), f"delivery looks stuck ({stalled})"])
-    return Reply((bullets(rows),), title="Status")
+    blocks: list[Block] = [bullets(rows)]
+    processes = await core.fleet.live(now - STALE_SECONDS)
+    if processes:
+        blocks.append(para(bold(f"Processes ({len(processes)}):")))
+        blocks.append(bullets(describe(p, now) for p in processes))
+    return Reply(tuple(blocks), title="Status")
 
 
 async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
