@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0
 STALE_SECONDS = 10.0  # five missed beats: the process is dead (or cut off from the database)
 LEAD_CHECK_SECONDS = 1.0
+FLEET_MARGIN = 0.9  # several processes together use 90% of a platform's limits (of the limiter's 97%)
 
 # Leadership names, the same in every process.
 TELEGRAM_POLLING = "telegram-polling"
@@ -102,7 +103,10 @@ class Fleet:
 
     @property
     def share(self) -> float:
-        return 1.0 / max(1, len(self.live))
+        n = len(self.live)
+        # Processes pace independently: their network and scheduling jitter adds up, so a
+        # fleet keeps a wider margin under the limit than one process does.
+        return 1.0 if n <= 1 else FLEET_MARGIN / n
 
     async def start(self) -> None:
         """Join: beat, listen for changes, take the leaderships that are free. On a shared
@@ -111,7 +115,8 @@ class Fleet:
         await self.beat()
         await self.check_leaderships()
         if self.repo.shared:
-            await asyncio.sleep(self.heartbeat * 1.5)
+            await asyncio.sleep(self.heartbeat * 1.5)  # by now every live process has counted us
+            await self.beat()  # and we count every one of them before the first send
         self._tasks = [
             asyncio.create_task(self._every(self.heartbeat, self.beat), name="fleet-heartbeat"),
             asyncio.create_task(self._every(self.lead_check, self.check_leaderships), name="fleet-leaderships"),

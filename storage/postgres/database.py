@@ -38,6 +38,7 @@ POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = "briefing-bot:migrations"
 LEAD_POLL_SECONDS = 0.5
+ANALYZED_TABLES = frozenset({"deliveries", "subscriptions"})
 
 
 @functools.lru_cache(maxsize=512)
@@ -85,6 +86,13 @@ class PostgresTransaction(Transaction):
 
     async def lock(self, name: str) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(name))
+
+    async def refresh_statistics(self, tables: Sequence[str]) -> None:
+        # Without this, the claims that follow a big fan-out are planned on statistics from
+        # before it (autoanalyze comes up to a minute later) and took 200 ms instead of 2 ms.
+        names = [t for t in tables if t in ANALYZED_TABLES]  # identifiers from a fixed set, never input
+        if names:
+            await self._conn.execute(f"ANALYZE {', '.join(names)}")
 
 
 class PostgresDatabase(Database):
