@@ -26,7 +26,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import TELEGRAM_TOKEN, header, machine_line, queue_one_broadcast, table, temp_dir, temp_settings
+from bench.common import TELEGRAM_TOKEN, header, queue_one_broadcast, table, temp_dir, temp_settings
 from bench.fake_process import FakeInChild
 from bot.settings import Settings
 from tests.postgres_server import PostgresServer, start_server
@@ -61,7 +61,8 @@ def _is_backend(entry: Path) -> bool:
 
 
 def _worker(settings: Settings, go: Any, done: Any, conn: Connection) -> None:
-    """A child: one DeliveryWorker draining the outbox; reports (messages, CPU seconds)."""
+    """A child: one DeliveryWorker draining the outbox from `go`; reports (messages, CPU seconds),
+    then stays connected until `done`."""
     asyncio.run(_drain(settings, go, done, conn))
 
 
@@ -82,9 +83,9 @@ async def _drain(settings: Settings, go: Any, done: Any, conn: Connection) -> No
             cpu = time.process_time()
             sent = 0
             while True:
-                done = await worker.run_once()
-                sent += done
-                if not done:
+                attempted = await worker.run_once()
+                sent += attempted
+                if not attempted:
                     break
             conn.send((sent, time.process_time() - cpu))
             await asyncio.to_thread(done.wait)  # the server's backends live until their CPU is read
@@ -156,7 +157,6 @@ async def new_database(server: PostgresServer) -> str:
 
 async def main(chats: int, concurrency: int) -> None:
     header(f"Fan-out to {chats:,} Telegram chats, limits lifted: SQLite and PostgreSQL with 1/2/4 processes")
-    print(machine_line())
     server = await asyncio.to_thread(start_server)
     rows = []
     try:
