@@ -155,7 +155,7 @@ async def new_database(server: PostgresServer) -> str:
     return server.url(name)
 
 
-async def main(chats: int, concurrency: int) -> None:
+async def main(chats: int = CHATS, concurrency: int = 32) -> None:
     header(f"Fan-out to {chats:,} Telegram chats, limits lifted: SQLite and PostgreSQL with 1/2/4 processes")
     server = await asyncio.to_thread(start_server)
     rows = []
