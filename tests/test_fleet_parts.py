@@ -165,3 +165,29 @@ async def test_replies_book_every_part_in_the_shared_budget_and_alerts_do_not_tw
     fake.fail_next("sendMessage", status=429, retry_after=7)
     assert (await sender.send(42, 0, message("too fast"))).status == "retry"
     assert pacer.paused == [7.0]
+
+
+async def test_discord_gateway_is_taken_let_go_and_taken_again(settings, core):
+    from bot.frontends.on_discord.app import DiscordFrontend
+    from tests.fakes.discord_api import FakeDiscord
+    from tests.test_discord_frontend import AT, CHANNEL, GUILD, MEMBER, TOKEN, on_fake
+
+    async with FakeDiscord(token=TOKEN) as fake:
+        fake.add_guild(GUILD, "Newsroom").add_channel(CHANNEL, "general")
+        fake.guilds[GUILD].add_member(MEMBER, "bob")
+        core.settings = on_fake(settings, fake)
+        await core.load_if_empty()
+        frontend = DiscordFrontend(core, build_router(core), guild_ready_timeout=0.05, ready_timeout=5.0)
+        await frontend.start(connect=False)  # another process holds the gateway
+        try:
+            assert frontend.standby and not frontend.client.is_ready()
+            assert (await frontend.sender.deliver(CHANNEL, 0, message("an alert"))).status == "sent"
+            for _ in range(2):  # taken, let go, taken again: the same client reopens
+                await frontend.connect_gateway()
+                assert frontend.client.is_ready() and not frontend.standby
+                inter = await fake.invoke("help", **AT, user_id=MEMBER)
+                assert await inter.wait_response(1)
+                await frontend.disconnect_gateway()
+                assert frontend.standby and frontend.client.is_closed()
+        finally:
+            await frontend.stop()

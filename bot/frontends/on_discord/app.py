@@ -70,14 +70,18 @@ class DiscordFrontend:
         self.router = router
         self.ready_timeout = ready_timeout
         self.defer_after = defer_after
-        self.client = BriefingClient(self, guild_ready_timeout)
-        self.tree = build_tree(self.client, router.public(operator=True), self._run, self._complete,
-                               core.settings.discord_guild_id)
-        self.tree.error(self._on_tree_error)
+        self.guild_ready_timeout = guild_ready_timeout
+        self._new_client()
         self.sender = DiscordSender(core.settings.discord_token)
         self._gateway: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
         self.standby = False  # set up to send only, while another process holds the gateway
+
+    def _new_client(self) -> None:
+        self.client = BriefingClient(self, self.guild_ready_timeout)
+        self.tree = build_tree(self.client, self.router.public(operator=True), self._run, self._complete,
+                               self.core.settings.discord_guild_id)
+        self.tree.error(self._on_tree_error)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -112,7 +116,7 @@ class DiscordFrontend:
         if not self.standby:
             return
         if self.client.is_closed():
-            self.client.clear()  # closed by disconnect_gateway: discord.py reopens a cleared client
+            self._new_client()  # a closed discord.py client keeps its closed connector: start afresh
         if self._restore is not None:
             self._restore()
             self._restore = None
@@ -128,7 +132,6 @@ class DiscordFrontend:
             await asyncio.wait_for(self.client.close(), STOP_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("closing the Discord gateway took longer than %.0f s", STOP_TIMEOUT)
-        self.client.ready.clear()
         self.standby = True
         log.info("Discord: let the gateway go")
 
