@@ -162,7 +162,17 @@ class PostgresDatabase(Database):
 
     async def try_lead(self, name: str) -> bool:
         if name in self._leading and self._session is not None and not self._session.is_closed():
-            return True  # the lock is re-entrant per session: taking it twice would need two releases
+            # The lock is re-entrant per session: taking it twice would need two releases. Ask
+            # the session instead whether it still lives: a leader cut off from the server must
+            # learn it, since the server frees the lock for another process meanwhile.
+            try:
+                await self._on_session(lambda c: c.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT))
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._leading.discard(name)
+                if self._session is not None:
+                    self._session.terminate()  # a half-open session must not keep the lock here
+                raise
+            return True
         took = await self._on_session(lambda c: c.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(name)))
         if took:
             self._leading.add(name)
