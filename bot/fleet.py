@@ -22,7 +22,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress

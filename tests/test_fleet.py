@@ -77,16 +77,16 @@ async def _start(settings, url: str, fake: FakeTelegram, log: Path) -> asyncio.s
     )
 
 
-async def _until(check, timeout: float, what: str):
-    """Poll `check()` (async) until it answers truthy, or fail after `timeout` seconds."""
+async def _until(check, patience: float, what: str):
+    """Poll `check()` (async) until it answers truthy, or fail after `patience` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + patience
     while True:
         value = await check()
         if value:
             return value
         if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+            raise AssertionError(f"not within {patience:.0f} s: {what}")
         await asyncio.sleep(0.1)
 
 

@@ -1,8 +1,9 @@
 """The delivery worker: drains due outbox rows through each platform's sender and limiter.
 
 On SQLite only the holder of the 'delivery' lease sends, so two instances during a deploy
-never double-send; on PostgreSQL every process sends the rows it claimed (bot.fleet). Outcomes are written back in small batches, which bounds what a crash can
-send twice to the sends in flight at that moment.
+never double-send; on PostgreSQL every process sends the rows it claimed (bot.fleet).
+Outcomes are written back in small batches, which bounds what a crash can send twice to the
+sends in flight at that moment.
 """
 
 from __future__ import annotations

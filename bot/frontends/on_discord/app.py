@@ -130,7 +130,7 @@ class DiscordFrontend:
             return
         try:
             await asyncio.wait_for(self.client.close(), STOP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("closing the Discord gateway took longer than %.0f s", STOP_TIMEOUT)
         self.standby = True
         log.info("Discord: let the gateway go")
