@@ -25,6 +25,7 @@ from storage import (
     open_database,
 )
 from storage.languages import LanguageRepository
+from storage.fleet import FleetRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -46,6 +47,7 @@ class Core:
     loader: ContentLoader
     languages: LanguageRepository
     _db: Database
+    fleet: FleetRepository = field(init=False)  # the processes sharing the database (bot.fleet)
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
     on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
@@ -73,6 +75,9 @@ class Core:
             clock=clock,
             started_at=clock(),
         )
+
+    def __post_init__(self) -> None:
+        self.fleet = FleetRepository(self._db)
 
     @property
     def database_name(self) -> str:

@@ -7,7 +7,7 @@ import gc
 import logging
 import signal
 from contextlib import suppress
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from bot.alerts.jobs import AlertJobs
 from bot.alerts.limiter import Limits, RateLimiter
@@ -16,6 +16,7 @@ from bot.commands.catalog import build_router
 from bot.commands.router import CommandRouter
 from bot.core import Core
 from bot.errors import StartupError
+from bot.fleet import DISCORD_GATEWAY, TELEGRAM_POLLING, Fleet
 from bot.operations import Connected, CoreOperations
 from bot.settings import Settings
 from bot.web.metrics import Metrics
@@ -49,6 +50,24 @@ class Frontend(Protocol):
     async def stop(self) -> None: ...
 
 
+@runtime_checkable
+class Polling(Protocol):
+    """Telegram: long polling, held by one process of several."""
+
+    async def start_polling(self) -> None: ...
+
+    async def stop_polling(self) -> None: ...
+
+
+@runtime_checkable
+class Gateway(Protocol):
+    """Discord: the gateway connection, held by one process of several."""
+
+    async def connect_gateway(self) -> None: ...
+
+    async def disconnect_gateway(self) -> None: ...
+
+
 class Started(NamedTuple):
     """What `start_frontends` started, keyed by platform name where it matters."""
 
@@ -71,7 +90,8 @@ async def start_frontends(core: Core, router: CommandRouter | None = None) -> St
 
             telegram = TelegramFrontend(core, router)
             try:
-                await telegram.start()  # closes its own sessions when it fails
+                # Several processes on one database: only the polling leader polls (bot.fleet).
+                await telegram.start(poll=not core.fleet.shared)  # closes its own sessions when it fails
             except InvalidToken:
                 raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
             except TelegramError as exc:
@@ -80,13 +100,13 @@ async def start_frontends(core: Core, router: CommandRouter | None = None) -> St
                 ) from None
             frontends.append(telegram)
             senders["telegram"] = telegram.sender
-            limiters["telegram"] = RateLimiter(telegram_limits(s))
+            limiters["telegram"] = telegram.sender.pacer = RateLimiter(telegram_limits(s))
             concurrency["telegram"] = s.telegram_concurrency
         if s.discord_token:
             from bot.frontends.on_discord.app import DiscordFrontend
 
             discord_frontend = DiscordFrontend(core, router)
-            await discord_frontend.start()  # raises StartupError itself
+            await discord_frontend.start(connect=not core.fleet.shared)  # raises StartupError itself
             frontends.append(discord_frontend)
             senders["discord"] = discord_frontend.sender
             limiters["discord"] = RateLimiter(discord_limits(s))
@@ -142,15 +162,17 @@ async def run_service(settings: Settings) -> int:
             log.error("%s", exc)
             return 1
         worker = DeliveryWorker(core, started.senders, started.limiters, concurrency=started.concurrency,
-                                lease_seconds=settings.lease_seconds, observe=metrics.delivery)
+                                lease_seconds=settings.lease_seconds, claim_seconds=settings.claim_seconds,
+                                observe=metrics.delivery)
         jobs = AlertJobs(core, worker)
+        fleet = await join_fleet(core, started)
         jobs.start()
         settle_garbage_collector()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(started.senders))
         await stop.wait()
         log.info("stopping")
         try:
-            await asyncio.wait_for(_shutdown(jobs, started.frontends), STOP_TIMEOUT)
+            await asyncio.wait_for(_shutdown(jobs, fleet, started.frontends), STOP_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
         return 0
@@ -185,6 +207,20 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-async def _shutdown(jobs: AlertJobs, frontends: list[Frontend]) -> None:
+async def join_fleet(core: Core, started: Started) -> Fleet:
+    """Beat with the other processes on this database, and lead what only one may do."""
+    fleet = Fleet(core, started.limiters.values(), delivering=bool(started.senders))
+    if core.fleet.shared:
+        for frontend in started.frontends:
+            if isinstance(frontend, Polling) and not core.settings.telegram_webhook_url:
+                fleet.add_role(TELEGRAM_POLLING, frontend.start_polling, frontend.stop_polling)
+            elif isinstance(frontend, Gateway):
+                fleet.add_role(DISCORD_GATEWAY, frontend.connect_gateway, frontend.disconnect_gateway)
+    await fleet.start()
+    return fleet
+
+
+async def _shutdown(jobs: AlertJobs, fleet: Fleet, frontends: list[Frontend]) -> None:
     await jobs.stop()
+    await fleet.stop()
     await stop_all(frontends)

@@ -106,6 +106,7 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("stall_seconds", "service", "stall_seconds", "BOT_STALL_SECONDS", _positive(float)),
     ("keep_delivered_days", "service", "keep_delivered_days", "BOT_KEEP_DELIVERED_DAYS", _positive(float)),
     ("lease_seconds", "service", "lease_seconds", "BOT_LEASE_SECONDS", _positive(float)),
+    ("claim_seconds", "service", "claim_seconds", "BOT_CLAIM_SECONDS", _positive(float)),
     ("max_briefing_bytes", "storage", "max_briefing_bytes", "BOT_MAX_BRIEFING_BYTES", _positive(int)),
     ("log_format", "service", "log_format", "BOT_LOG_FORMAT", _log_format),
     ("http_listen", "web", "listen", "BOT_HTTP_LISTEN", _listen),
@@ -148,6 +149,7 @@ class Settings:
     stall_seconds: float = 300
     keep_delivered_days: float = 7
     lease_seconds: float = 15
+    claim_seconds: float = 300  # PostgreSQL: a dead process's claimed deliveries come back after this
     log_format: str = "text"
     max_briefing_bytes: int = 2_000_000
     http_listen: str = "127.0.0.1:8080"

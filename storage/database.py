@@ -84,6 +84,11 @@ class Transaction(ABC):
     async def lock(self, name: str) -> None:
         """Serialise this transaction with every other one taking the same named lock, in any process."""
 
+    async def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """The planner's statistics for these tables, brought up to date (rows written in this
+        transaction included) where the backend plans by them."""
+        return None
+
 
 class Dialect(ABC):
     """The statements that differ between backends, each in one place per backend."""

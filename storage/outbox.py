@@ -18,6 +18,7 @@ from typing import Any
 
 from storage.database import Database, Transaction
 
+FAN_OUT_STATISTICS = 1000  # a fan-out this big changes the plan of the claims that follow
 CLAIM_SECONDS = 300.0  # longer than any send with its retries; a dead process's rows wait this long
 
 
@@ -103,6 +104,8 @@ async def enqueue_alert(
         "ON CONFLICT DO NOTHING",
         [(alert_id, sub_id, now, now) for sub_id in targets],
     )
+    if len(targets) >= FAN_OUT_STATISTICS:
+        await tx.refresh_statistics(("deliveries", "subscriptions"))
     return len(targets)
 
 

@@ -2,7 +2,9 @@
 
 Each send books the next free slot (a GCRA-style schedule), so the achieved rate sits just
 under the limit without bursts that would draw 429s. A 429 pauses the whole platform for
-its retry_after. Command replies do not pass through here: they never wait behind alerts.
+its retry_after. Command replies book their slots here too (through the Telegram sender),
+since the platform counts every message. Several processes on one database each pace at
+their `share` of the limits (1 / live processes, kept current by bot.fleet).
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ class RateLimiter:
     clock: Callable[[], float] = time.monotonic
     _next_global: float = 0.0
     _next_chat: dict[int, float] = field(default_factory=dict)
+    share: float = 1.0  # this process's part of the limits when several send for one bot
+
 
     def _chat_interval(self, chat_id: int) -> float:
         lim = self.limits
         if chat_id < 0 and lim.group_per_minute:
-            return 60.0 / (lim.group_per_minute * SAFETY)
+            return 60.0 / (lim.group_per_minute * SAFETY * self.share)
         if chat_id > 0 and lim.private_per_second:
-            return 1.0 / (lim.private_per_second * SAFETY)
+            return 1.0 / (lim.private_per_second * SAFETY * self.share)
         return 0.0
 
     def chat_ready_in(self, chat_id: int) -> float:
@@ -47,7 +51,7 @@ class RateLimiter:
         now = self.clock()
         slot = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
         if self.limits.per_second:
-            self._next_global = slot + 1.0 / (self.limits.per_second * SAFETY)
+            self._next_global = slot + 1.0 / (self.limits.per_second * SAFETY * self.share)
         interval = self._chat_interval(chat_id)
         if interval:
             self._next_chat[chat_id] = slot + interval

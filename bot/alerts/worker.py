@@ -1,8 +1,9 @@
 """The delivery worker: drains due outbox rows through each platform's sender and limiter.
 
-Only the holder of the 'delivery' lease sends, so two instances during a deploy never
-double-send. Outcomes are written back in small batches, which bounds what a crash can
-send twice to the sends in flight at that moment.
+On SQLite only the holder of the 'delivery' lease sends, so two instances during a deploy
+never double-send; on PostgreSQL every process sends the rows it claimed (bot.fleet).
+Outcomes are written back in small batches, which bounds what a crash can send twice to the
+sends in flight at that moment.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.core import Core
 from bot.i18n import DEFAULT
 from bot.outcome import Outcome
 from bot.reply import Reply
-from storage.outbox import Delivery
+from storage.outbox import CLAIM_SECONDS, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class DeliveryWorker:
         *,
         concurrency: dict[str, int] | None = None,
         lease_seconds: float = 15.0,
+        claim_seconds: float = CLAIM_SECONDS,
         batch_size: int | None = None,
         observe: Callable[[str, str], None] | None = None,
     ):
@@ -85,6 +87,7 @@ class DeliveryWorker:
         self.limiters = limiters
         self.concurrency = concurrency or {}
         self.lease_seconds = lease_seconds
+        self.claim_seconds = claim_seconds  # PostgreSQL: must outlast a batch's pacing and sends
         # Claimed rows count as in flight until marked: a few rounds of the senders' concurrency
         # keeps them busy while bounding what a crash can repeat.
         self.batch_size = batch_size or 4 * sum(max(1, self.concurrency.get(p, 16)) for p in senders)
@@ -118,7 +121,8 @@ class DeliveryWorker:
         try:
             while True:
                 room = self.batch_size - len(running)
-                batch = await self.core.outbox.claim_due(self.core.clock(), room, list(self.senders)) if room > 0 else []
+                batch = await self.core.outbox.claim_due(
+                    self.core.clock(), room, list(self.senders), claim_seconds=self.claim_seconds) if room > 0 else []
                 for d in batch:
                     task = asyncio.create_task(self._send_one(d, limits[d.platform]))
                     running.add(task)
@@ -150,6 +154,10 @@ class DeliveryWorker:
             self.has_lease = False
 
     async def _hold_lease(self) -> bool:
+        if self.core.fleet.shared:
+            # PostgreSQL: every process delivers; SKIP LOCKED claims keep their rows apart.
+            self.has_lease = True
+            return True
         held = await self.core.outbox.acquire_lease(LEASE, self.holder, self.lease_seconds, self.core.clock())
         if held and not self.has_lease:
             # Whatever a previous holder left half-sent is ours to send again now.

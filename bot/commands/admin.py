@@ -7,6 +7,7 @@ from bot.commands.router import UsageError
 from bot.core import Core
 from bot.i18n import _, moment, ngettext, number
 from bot.reply import Block, Inline, Reply, bold, bullets, message, para
+from bot.fleet import STALE_SECONDS, describe
 
 MAX_BROADCAST = 3500
 
@@ -72,7 +73,12 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     ]
     if stalled:
         rows.append([bold(_("Warning: ")), _("delivery looks stuck ({reason})").format(reason=stalled)])
-    return Reply((bullets(rows),), title=_("Status"))
+    blocks: list[Block] = [bullets(rows)]
+    processes = await core.fleet.live(now - STALE_SECONDS)
+    if processes:
+        blocks.append(para(bold(_("Processes ({count}):").format(count=number(len(processes))))))
+        blocks.append(bullets(describe(p, now) for p in processes))
+    return Reply(tuple(blocks), title=_("Status"))
 
 
 async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:

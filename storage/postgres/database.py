@@ -38,6 +38,7 @@ POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = "briefing-bot:migrations"
 LEAD_POLL_SECONDS = 0.5
+ANALYZED_TABLES = frozenset({"deliveries", "subscriptions"})
 
 
 @functools.lru_cache(maxsize=512)
@@ -85,6 +86,13 @@ class PostgresTransaction(Transaction):
 
     async def lock(self, name: str) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(name))
+
+    async def refresh_statistics(self, tables: Sequence[str]) -> None:
+        # Without this, the claims that follow a big fan-out are planned on statistics from
+        # before it (autoanalyze comes up to a minute later) and took 200 ms instead of 2 ms.
+        names = [t for t in tables if t in ANALYZED_TABLES]  # identifiers from a fixed set, never input
+        if names:
+            await self._conn.execute(f"ANALYZE {', '.join(names)}")
 
 
 class PostgresDatabase(Database):
@@ -154,7 +162,17 @@ class PostgresDatabase(Database):
 
     async def try_lead(self, name: str) -> bool:
         if name in self._leading and self._session is not None and not self._session.is_closed():
-            return True  # the lock is re-entrant per session: taking it twice would need two releases
+            # The lock is re-entrant per session: taking it twice would need two releases. Ask
+            # the session instead whether it still lives: a leader cut off from the server must
+            # learn it, since the server frees the lock for another process meanwhile.
+            try:
+                await self._on_session(lambda c: c.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT))
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._leading.discard(name)
+                if self._session is not None:
+                    self._session.terminate()  # a half-open session must not keep the lock here
+                raise
+            return True
         took = await self._on_session(lambda c: c.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(name)))
         if took:
             self._leading.add(name)

@@ -81,21 +81,33 @@ class DiscordFrontend:
         self.router = router
         self.ready_timeout = ready_timeout
         self.defer_after = defer_after
-        self.client = BriefingClient(self, guild_ready_timeout)
-        self.tree = build_tree(self.client, router.public(operator=True), self._run, self._complete,
-                               core.settings.discord_guild_id)
-        self.tree.error(self._on_tree_error)
+        self.guild_ready_timeout = guild_ready_timeout
+        self._new_client()
         self.sender = DiscordSender(core.settings.discord_token)
         self.actions = action_codec()
         self._gateway: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
+        self.standby = False  # set up to send only, while another process holds the gateway
+
+    def _new_client(self) -> None:
+        self.client = BriefingClient(self, self.guild_ready_timeout)
+        self.tree = build_tree(self.client, self.router.public(operator=True), self._run, self._complete,
+                               self.core.settings.discord_guild_id)
+        self.tree.error(self._on_tree_error)
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Log in, sync the commands if they changed, connect; raises StartupError when it cannot."""
+    async def start(self, *, connect: bool = True) -> None:
+        """Log in, sync the commands if they changed, connect; raises StartupError when it cannot.
+
+        With `connect` False only the sender is set up: another process holds the gateway,
+        and `connect_gateway` takes it over later."""
         try:
-            await self._start()
+            if connect:
+                await self._start()
+            else:
+                self._restore = await point_at(self.core.settings)
+                self.standby = True
         except Exception as exc:
             await self.stop()
             if isinstance(exc, StartupError):
@@ -111,6 +123,30 @@ class DiscordFrontend:
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_log_gateway_end)
         await self._wait_ready()
+
+    async def connect_gateway(self) -> None:
+        """Hold the gateway (commands arrive through it): in one process of several."""
+        if not self.standby:
+            return
+        if self.client.is_closed():
+            self._new_client()  # a closed discord.py client keeps its closed connector: start afresh
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
+        await self._start()
+        self.standby = False
+        log.info("Discord: holding the gateway")
+
+    async def disconnect_gateway(self) -> None:
+        """Let the gateway go (another process leads); alerts still go out through the sender."""
+        if self.standby:
+            return
+        try:
+            await asyncio.wait_for(self.client.close(), STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("closing the Discord gateway took longer than %.0f s", STOP_TIMEOUT)
+        self.standby = True
+        log.info("Discord: let the gateway go")
 
     def _startup_problem(self, exc: Exception) -> str:
         if isinstance(exc, discord.LoginFailure) or (
@@ -146,8 +182,8 @@ class DiscordFrontend:
 
     @property
     def connected(self) -> bool:
-        """The gateway session is READY and open."""
-        return self.client.is_ready() and not self.client.is_closed()
+        """The gateway session is READY and open (or another process holds it and this one sends)."""
+        return self.standby or (self.client.is_ready() and not self.client.is_closed())
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session; returns within a few seconds."""

@@ -96,6 +96,7 @@ class TelegramFrontend:
         self.admins = AdminCache(self.application.bot)
         self.buttons = button_codec()
         self._last_conflict_log = 0.0
+        self.standby = False  # started without polling: sends, while another process polls
 
     def _build(self, settings: Settings) -> Application:
         root = settings.telegram_api_url
@@ -124,20 +125,21 @@ class TelegramFrontend:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
 
-    async def start(self) -> None:
-        """Connect (getMe), publish the command list, start polling or the webhook.
+    async def start(self, *, poll: bool = True) -> None:
+        """Connect (getMe), publish the command list, start polling (unless `poll` is False:
+        another process may be polling, see `start_polling`) or the webhook.
 
         Raises telegram.error.InvalidToken or NetworkError when the bot cannot start, after
         closing every session it opened.
         """
         try:
-            await self._start()
+            await self._start(poll)
         except BaseException:
             for request in self._requests:
                 await request.shutdown()
             raise
 
-    async def _start(self) -> None:
+    async def _start(self, poll: bool) -> None:
         self._install_handlers()
         await self.application.initialize()
         await self._publish_commands()
@@ -155,8 +157,10 @@ class TelegramFrontend:
                 secret_token=settings.telegram_webhook_secret or None,
                 allowed_updates=ALLOWED_UPDATES,
             )
+        elif poll:
+            await self.start_polling()
         else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=self._on_polling_error)
+            self.standby = True
         log.info("Telegram front-end started as @%s", self.application.bot.username)
 
     async def _publish_commands(self) -> None:
@@ -169,10 +173,30 @@ class TelegramFrontend:
                 await self.application.bot.set_my_commands(commands)
 
     @property
-    def connected(self) -> bool:
-        """Taking updates (polling or webhook) right now."""
+    def webhook(self) -> bool:
+        return bool(self.core.settings.telegram_webhook_url)
+
+    async def start_polling(self) -> None:
+        """Take updates by long polling (in one process of several: the polling leader's)."""
         updater = self.application.updater
-        return self.application.running and updater is not None and updater.running
+        if updater is not None and not updater.running and self.application.running:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=self._on_polling_error)
+            self.standby = False
+            log.info("Telegram: polling for updates")
+
+    async def stop_polling(self) -> None:
+        """Stop taking updates; alerts and replies still go out."""
+        updater = self.application.updater
+        if updater is not None and updater.running and not self.webhook:
+            await updater.stop()
+            self.standby = True
+            log.info("Telegram: stopped polling (another process polls)")
+
+    @property
+    def connected(self) -> bool:
+        """Taking updates (polling or webhook) right now, or ready to send while another process polls."""
+        updater = self.application.updater
+        return self.application.running and updater is not None and (updater.running or self.standby)
 
     async def stop(self) -> None:
         app = self.application

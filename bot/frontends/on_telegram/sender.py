@@ -9,9 +9,11 @@ objects were most of a fan-out's CPU. python-telegram-bot still does everything 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import warnings
+from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -39,8 +41,19 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
+class Pacer(Protocol):
+    """The platform's shared budget (bot.alerts.limiter.RateLimiter): alerts and replies book in one."""
+
+    def reserve(self, chat_id: int) -> float: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
 class TelegramSender:
     platform = "telegram"
+    # Set by the service: replies book their slots in the same budget as alerts (Telegram counts
+    # every message), in memory, so a reply costs no database round trip.
+    pacer: Pacer | None = None
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
         # Our own transport, reached through the Bot so its session lives and dies with the Bot.
@@ -68,19 +81,32 @@ class TelegramSender:
         return parts
 
     async def deliver(self, chat_id: int, thread_id: int, reply: Reply) -> Outcome:
-        """Send an alert; every part of a long reply goes out, or the whole is retried."""
-        return await self.send(chat_id, thread_id, reply, paid=self.paid_broadcast)
+        """Send an alert; every part of a long reply goes out, or the whole is retried.
+
+        The delivery worker has booked the slot already (and pauses on a 429 itself)."""
+        return await self._send(chat_id, thread_id, reply, self.paid_broadcast, None)
 
     async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False,
                    markup: InlineKeyboardMarkup | None = None) -> Outcome:
-        """Send every part of the reply; `markup` (its buttons) goes under the last part."""
+        """Send a command reply (or a notice), paced by the shared budget when there is one;
+        `markup` (its buttons) goes under the last part."""
+        return await self._send(chat_id, thread_id, reply, paid, self.pacer, markup)
+
+    async def _send(self, chat_id: int, thread_id: int, reply: Reply, paid: bool, pacer: Pacer | None,
+                    markup: InlineKeyboardMarkup | None = None) -> Outcome:
         parts = self._encoded(reply, paid)
         if markup is not None:
             html, plain = parts[-1]
             parts = [*parts[:-1], (_with_markup(html, markup), _with_markup(plain, markup))]
         for html, plain in parts:
+            if pacer is not None:
+                wait = pacer.reserve(chat_id)
+                if wait > 0:
+                    await asyncio.sleep(wait)
             outcome = await self._send_part(chat_id, thread_id or None, html, plain)
             if outcome.status != "sent":
+                if pacer is not None and outcome.rate_limited and outcome.retry_after:
+                    pacer.pause(outcome.retry_after)
                 return outcome
         return SENT
 
