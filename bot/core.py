@@ -16,6 +16,7 @@ from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
+from bot.sources.service import FeedService
 from storage import (
     AuditRepository,
     BriefingRepository,
@@ -24,6 +25,7 @@ from storage import (
     SubscriptionRepository,
     open_database,
 )
+from storage.feeds import FeedRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -43,6 +45,7 @@ class Core:
     state: StateRepository
     operations: OperationsRepository
     loader: ContentLoader
+    feeds: FeedService
     _db: Database
     clock: Clock = time.time
     started_at: float = field(default_factory=time.time)
@@ -55,7 +58,7 @@ class Core:
         # BOT_DATABASE_URL (PostgreSQL) when set, else the SQLite file at BOT_DB_PATH.
         db = await open_database(settings.database_url or settings.db_path)
         briefings = BriefingRepository(db)
-        return cls(
+        core = cls(
             settings=settings,
             briefings=briefings,
             library=Library(briefings),
@@ -66,10 +69,13 @@ class Core:
             operations=OperationsRepository(db),
             loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert,
                                  max_bytes=settings.max_briefing_bytes),
+            feeds=FeedService(FeedRepository(db), settings, clock),
             _db=db,
             clock=clock,
             started_at=clock(),
         )
+        core.feeds.on_polled = lambda reports: core.queued()  # new items queued their alerts: deliver now
+        return core
 
     @property
     def database_name(self) -> str:
@@ -77,6 +83,7 @@ class Core:
         return self._db.display_name
 
     async def close(self) -> None:
+        await self.feeds.close()
         await self._db.close()
 
     def queued(self) -> None:
@@ -97,7 +104,13 @@ class Core:
             self.on_reload("ok" if report.ok else "error")
         if report.added or report.changed:
             self.queued()
+        report.feeds_due = await self.fetch_feeds_now()
         return report
+
+    async def fetch_feeds_now(self) -> int:
+        """Every feed that is not stopped is fetched now (by this process's polling loop, or the service's
+        within a few seconds). Returns how many."""
+        return await self.feeds.fetch_now()
 
     async def load_if_empty(self) -> ReloadReport | None:
         """A service or CLI starting on an empty database loads the content folder first."""
