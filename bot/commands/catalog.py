@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import admin, reading, subscribing
+from bot.commands import admin, feeds, reading, subscribing
 from bot.commands.context import Caller
 from bot.commands.router import Command, CommandRouter, Observer, help_reply
 from bot.core import Core
@@ -40,8 +40,13 @@ def build_router(core: Core, observe: Observer | None = None) -> CommandRouter:
             Command("unsubscribe", "Stop alerts for this chat (admins)", "/unsubscribe", subscribing.unsubscribe,
                     manages_chat=True),
             Command("subscription", "This chat's alert settings", "/subscription", subscribing.subscription),
-            Command("reload", "Reload the briefing files (operators)", "/reload", admin.reload, admin=True),
+            Command("reload", "Reload the briefing files and fetch feeds now (operators)", "/reload", admin.reload, admin=True),
             Command("status", "Delivery and content health (operators)", "/status", admin.status, admin=True),
+            Command("feeds", "News feeds and their health (operators)", "/feeds", feeds.feeds, admin=True),
+            Command("addfeed", "Follow a news feed or article page (operators)", "/addfeed <url> [minutes]",
+                    feeds.addfeed, admin=True),
+            Command("removefeed", "Stop following a feed; its briefings stay (operators)", "/removefeed <id>",
+                    feeds.removefeed, admin=True),
             Command("broadcast", "Send an alert to every subscriber (operators)", "/broadcast <text>", admin.broadcast,
                     admin=True, raw=True),
         ],

@@ -129,9 +129,11 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     if not entries:
         return message(NO_CONTENT, ok=False)
     items: list[Inline] = []
+    feed_names = await core.feeds.repo.feed_names()
     for e in entries[:50]:
         when = e.briefing.published or datetime.fromtimestamp(e.loaded_at, timezone.utc).strftime("%Y-%m-%d")
-        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when})"])
+        feed = f" · {feed_names[e.briefing.id]}" if e.briefing.id in feed_names else ""
+        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when}){feed}"])
     more = [para(f"… and {len(entries) - 50} more.")] if len(entries) > 50 else []
     return Reply((bullets(items), *more), title=f"Briefings ({len(entries)}), newest first")
 

@@ -42,6 +42,7 @@ class FeedRefused(ValueError):
 class AddReport:
     feed: StoredFeed
     items: int  # what the probe found (a page is one)
+    resumed: bool = False  # the address was a stopped feed: it is fetched again
 
 
 @dataclass
@@ -70,6 +71,8 @@ class FeedService:
         self._own_fetcher = fetcher is None
         self._workers = workers
         self._own_workers = workers is None
+        # False: feeds and pages are parsed in this process (tests); True: in DocumentWorkers, bounded in time and memory
+        self.isolated_parsing = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._round = asyncio.Lock()  # one polling round at a time in this process
@@ -79,7 +82,9 @@ class FeedService:
             self._fetcher = await fetcher_for(self.settings).open()
         return self._fetcher
 
-    def workers(self) -> DocumentWorkers:
+    def workers(self) -> DocumentWorkers | None:
+        if not self.isolated_parsing:
+            return None
         if self._workers is None:
             self._workers = DocumentWorkers()
         return self._workers
@@ -90,8 +95,11 @@ class FeedService:
     async def add(self, url: str, minutes: float | None = None, *, pages: bool = True) -> AddReport:
         """Fetch the address once; save it only when it is a feed (or an article page). FeedRefused says why not."""
         url = url.strip()
-        if await self.repo.by_url(url) is not None:
-            raise FeedRefused(f"{url[:200]} is already a feed")
+        if (known := await self.repo.by_url(url)) is not None:
+            if known.status != "stopped":
+                raise FeedRefused(f"{url[:200]} is already a feed (id {known.id})")
+            await self.fetch_now(known.id)  # an operator adding a stopped feed again restarts it
+            return AddReport(known, 0, resumed=True)
         try:
             found = await probe(await self.fetcher(), url, workers=self.workers())
         except (FetchError, SourceError) as exc:
@@ -105,7 +113,7 @@ class FeedService:
             feed = await self.repo.add(found.url, name, minutes, pages=pages, kind=kind, next_due=self.clock(),
                                        now=self.clock())
         except FeedExists:
-            raise FeedRefused(f"{found.url[:200]} is already a feed") from None
+            raise FeedRefused(f"{found.url[:200]} is already a feed") from None  # the address it redirects to
         self.wake()  # its baseline is fetched right away
         return AddReport(feed, items)
 
