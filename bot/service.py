@@ -140,12 +140,14 @@ async def run_service(settings: Settings) -> int:
                                 lease_seconds=settings.lease_seconds, observe=metrics.delivery)
         jobs = AlertJobs(core, worker)
         jobs.start()
+        core.feeds.observe = metrics.feed_fetch
+        core.feeds.start()  # polls every feed as it falls due, sharing one fetcher and one pool of parsers
         settle_garbage_collector()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(started.senders))
         await stop.wait()
         log.info("stopping")
         try:
-            await asyncio.wait_for(_shutdown(jobs, started.frontends), STOP_TIMEOUT)
+            await asyncio.wait_for(_shutdown(core, jobs, started.frontends), STOP_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
         return 0
@@ -180,6 +182,7 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-async def _shutdown(jobs: AlertJobs, frontends: list[Frontend]) -> None:
+async def _shutdown(core: Core, jobs: AlertJobs, frontends: list[Frontend]) -> None:
+    await core.feeds.close()
     await jobs.stop()
     await stop_all(frontends)
