@@ -43,6 +43,10 @@ TABLES = (
         "id", "url", "name", "minutes", "pages", "kind", "etag", "last_modified", "next_due", "failures",
         "failing_since", "status", "last_success", "last_error", "baseline_done", "created_at",
     )),
+    TableCopy("feed_items", "id", (
+        "id", "feed_id", "key", "briefing_id", "content_hash", "updated", "source", "published", "page_etag",
+        "page_last_modified",
+    )),
     TableCopy("deliveries", "id", (
         "id", "alert_id", "subscription_id", "status", "attempts", "next_attempt_at", "last_error", "created_at",
         "finished_at", "claimed_until",

@@ -124,3 +124,33 @@ async def test_reload_fetches_every_feed_now_and_status_counts_failing_ones(rout
     assert "Feeds: 2, 1 failing (2." in text
     _, text = await ask(router, OPERATOR, "/feeds")
     assert "STOPPED" in text and "Last error: " in text and "404" in text
+
+
+async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, core, site, content_dir):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.alerts.jobs import queue_due_digests
+
+    await ask(router, OPERATOR, f"/addfeed {site.url('/feeds/rss.xml')}")
+    await core.feeds.poll_due()  # the baseline
+    reader = Caller(platform="telegram", chat_id=200, user_id=200, can_manage=True)
+    assert (await ask(router, USER, "/subscribe daily 08:00 feed:1"))[0].ok
+    assert (await ask(router, reader, "/subscribe daily 08:00"))[0].ok
+    fresh = ("<item><title>Ceasefire talks resume in Geneva</title><guid>g-9</guid>"
+             "<description>Delegations from 4 countries met on Thursday.</description></item>")
+    site.set("/feeds/rss.xml", site.pages["/feeds/rss.xml"].body.decode().replace("<item>", fresh + "<item>", 1))
+    await core.fetch_feeds_now()
+    assert [len(r.added) for r in await core.feeds.poll_due()] == [1]
+    (content_dir / "quake.txt").write_text("Quake Hits Region\n\nA quake struck at dawn.\n", encoding="utf-8")
+    await core.reload()  # a content-folder alert, from no feed
+
+    sub = await core.subscriptions.get("telegram", 100)
+    tomorrow = datetime.fromtimestamp(sub.started_at, UTC).replace(hour=8, minute=0) + timedelta(days=1, hours=1)
+    assert await queue_due_digests(core, tomorrow) == 2
+    digests = {}
+    for payload, chat in query(core, "SELECT a.payload, s.chat_id FROM alerts a JOIN deliveries d ON d.alert_id = a.id "
+                                     "JOIN subscriptions s ON s.id = d.subscription_id WHERE a.kind = 'digest'"):
+        digests[chat] = sorted(item["title"] for item in json.loads(payload)["items"])
+    assert digests == {100: ["Ceasefire talks resume in Geneva"],
+                       200: ["Ceasefire talks resume in Geneva", "Quake Hits Region"]}

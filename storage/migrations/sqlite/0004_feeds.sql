@@ -22,6 +22,7 @@ CREATE TABLE feeds (
 CREATE INDEX feeds_due ON feeds(next_due);
 
 CREATE TABLE feed_items (
+    id                 INTEGER PRIMARY KEY,
     feed_id            INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     key                TEXT NOT NULL,
     briefing_id        TEXT NOT NULL,
@@ -31,7 +32,7 @@ CREATE TABLE feed_items (
     published          TEXT,
     page_etag          TEXT,
     page_last_modified TEXT,
-    PRIMARY KEY (feed_id, key)
+    UNIQUE (feed_id, key)
 );
 CREATE INDEX feed_items_by_hash ON feed_items(feed_id, content_hash);
 
