@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core import Core
 
-Runner = Callable[[Settings, Callable[["Core"], Awaitable[int]]], Awaitable[int]]
+Runner = Callable[[Settings, Callable[["Core"], Awaitable[int]]], Coroutine[Any, Any, int]]
 
 
 def _error(message: str) -> int:
@@ -75,7 +76,7 @@ async def _import(core: Core, args: argparse.Namespace) -> int:
     from bot.sources.opml import OpmlError
 
     try:
-        data = Path(args.file).read_bytes()
+        data = await asyncio.to_thread(Path(args.file).read_bytes)
         report = await core.feeds.import_opml(data)
     except OSError as exc:
         return _error(f"{args.file}: {exc.strerror or exc}")

@@ -135,9 +135,27 @@ class FeedRepository:
                                           list(feed_ids))
         else:
             rows = await self.db.fetchall(
-                f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' ORDER BY next_due",
+                f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' ORDER BY next_due, id",
                 (now,),
             )
+        return [_feed(row) for row in rows]
+
+    async def claim_due(self, now: float, hold_seconds: float, feed_ids: list[int] | None = None) -> list[StoredFeed]:
+        """Like ``due``, and each feed returned is pushed ``hold_seconds`` ahead in the same transaction, so
+        another process polling the same database skips it; the poll's outcome then sets its real next fetch
+        (a process that dies mid-poll leaves the feed due again after the hold)."""
+        async with self.db.transaction() as tx:
+            await tx.lock("feeds")
+            if feed_ids is not None:
+                marks = ",".join("?" for _ in feed_ids) or "NULL"
+                rows = await tx.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id IN ({marks}) ORDER BY id",
+                                         list(feed_ids))
+            else:
+                rows = await tx.fetchall(
+                    f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' "
+                    "ORDER BY next_due, id", (now,))
+            await tx.executemany("UPDATE feeds SET next_due = ? WHERE id = ? AND status != 'stopped'",
+                                 [(now + hold_seconds, row[0]) for row in rows])
         return [_feed(row) for row in rows]
 
     async def next_due(self) -> float | None:

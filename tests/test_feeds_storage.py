@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,7 +20,7 @@ from storage import SubscriptionRepository, open_database
 from storage.feeds import FeedExists, FeedRepository
 from tests.fakes.feed_server import FeedServer
 
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 ARTICLE = "/world/2024/08/kursk-incursion"
 FRESH = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
          "<description>Delegations from 4 countries met on Thursday.</description></item>")
@@ -81,8 +81,8 @@ async def test_baseline_new_item_correction_and_rewrites(db, site):
     assert await db.scalar("SELECT COUNT(*) FROM deliveries") == 1
 
     server.replace(ARTICLE, "28 villages", "35 villages")
-    server.replace("/feeds/rss.xml", "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
-                   "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
+    dated = "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>"
+    server.replace("/feeds/rss.xml", dated, dated + "<atom:updated>2024-08-13T12:00:00Z</atom:updated>")
     report = await poll(repo, fetcher, feed_id, later + timedelta(minutes=40))
     assert len(report.changed) == 1
     kind, payload = (await alerts(db))[-1]
@@ -153,3 +153,14 @@ async def test_subscriptions_limited_to_feeds(db, site):
     rows = await db.fetchall("SELECT subscription_id FROM deliveries")
     assert [r[0] for r in rows] == [everything.id]  # the world feed's alert skips the atom-only chat
     assert only_atom.id != everything.id
+
+
+async def test_a_claimed_feed_is_skipped_by_another_poller_until_its_outcome_or_the_hold_ends(db):
+    repo = FeedRepository(db)
+    first = await add(repo, "https://a.example/rss")
+    second = await add(repo, "https://b.example/rss")
+    now = NOW.timestamp()
+    assert [f.id for f in await repo.claim_due(now, 600)] == [first, second]
+    assert await repo.claim_due(now + 1, 600) == []  # another process finds nothing to do
+    assert [f.id for f in await repo.claim_due(now + 601, 600)] == [first, second]  # that poller died
+    assert [f.id for f in await repo.claim_due(now + 602, 600, [second])] == [second]  # `feeds fetch ID`

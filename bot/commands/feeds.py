@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.commands.context import Caller
 from bot.commands.router import UsageError
@@ -19,7 +19,7 @@ MAX_URL_CHARS = 2000
 def _when(ts: float | None, never: str = "never") -> str:
     if ts is None:
         return never
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _minutes(minutes: float) -> str:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.settings import Settings
 from bot.sources.feed_fetch import SourceError, probe
@@ -71,7 +71,7 @@ class FeedService:
         self._own_fetcher = fetcher is None
         self._workers = workers
         self._own_workers = workers is None
-        # False: feeds and pages are parsed in this process (tests); True: in DocumentWorkers, bounded in time and memory
+        # True: feeds and pages are parsed in DocumentWorkers, bounded in time and memory; False: here (tests)
         self.isolated_parsing = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -90,7 +90,7 @@ class FeedService:
         return self._workers
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     async def add(self, url: str, minutes: float | None = None, *, pages: bool = True) -> AddReport:
         """Fetch the address once; save it only when it is a feed (or an article page). FeedRefused says why not."""
@@ -149,7 +149,7 @@ class FeedService:
     async def poll_due(self, feed_ids: list[int] | None = None) -> list[PollReport]:
         """One round: the due feeds (or the named ones), side by side."""
         async with self._round:
-            feeds = await self.repo.due(self.clock(), feed_ids)
+            feeds = await self.repo.claim_due(self.clock(), self.hold_seconds(), feed_ids)
             if not feeds:
                 return []
             reports = await poll_many([feed_row(f) for f in feeds], self.store, await self.fetcher(),
@@ -162,6 +162,10 @@ class FeedService:
         if self.on_polled is not None and any(r.added or r.changed for r in reports):
             self.on_polled(reports)
         return reports
+
+    def hold_seconds(self) -> float:
+        """How long a feed being polled is kept from other processes: longer than any poll should take."""
+        return max(600.0, 4 * self.settings.fetch_timeout)
 
     def wake(self) -> None:
         self._wake.set()
