@@ -91,7 +91,9 @@ class Core:
         if self.on_queued is not None:
             self.on_queued()
 
-    async def reload(self) -> ReloadReport:
+    async def reload(self, *, fetch_feeds: bool = True) -> ReloadReport:
+        """Re-read the content folder; an operator's reload (the default) also fetches every feed now,
+        the scheduled refresh does not (feeds keep their own intervals)."""
         try:
             report = await self.loader.reload(self.clock())
         except Exception:
@@ -104,7 +106,8 @@ class Core:
             self.on_reload("ok" if report.ok else "error")
         if report.added or report.changed:
             self.queued()
-        report.feeds_due = await self.fetch_feeds_now()
+        if fetch_feeds:
+            report.feeds_due = await self.fetch_feeds_now()
         return report
 
     async def fetch_feeds_now(self) -> int:
@@ -115,7 +118,7 @@ class Core:
     async def load_if_empty(self) -> ReloadReport | None:
         """A service or CLI starting on an empty database loads the content folder first."""
         if await self.briefings.count() == 0:
-            return await self.reload()
+            return await self.reload(fetch_feeds=False)
         return None
 
     async def broadcast(self, text: str, author: str) -> int:

@@ -154,3 +154,15 @@ async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, co
         digests[chat] = sorted(item["title"] for item in json.loads(payload)["items"])
     assert digests == {100: ["Ceasefire talks resume in Geneva"],
                        200: ["Ceasefire talks resume in Geneva", "Quake Hits Region"]}
+
+
+async def test_the_scheduled_refresh_leaves_feeds_to_their_own_intervals(router, core, site):
+    from bot.alerts.jobs import AlertJobs
+    from bot.alerts.worker import DeliveryWorker
+
+    await ask(router, OPERATOR, f"/addfeed {site.url('/feeds/rss.xml')} 60")
+    await core.feeds.poll_due()
+    await AlertJobs(core, DeliveryWorker(core, {}, {})).refresh()  # what BOT_REFRESH_MINUTES runs
+    assert await core.feeds.repo.due(core.clock()) == []
+    await core.reload()  # an operator's reload
+    assert [f.id for f in await core.feeds.repo.due(core.clock())] == [1]

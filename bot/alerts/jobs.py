@@ -72,7 +72,7 @@ class AlertJobs:
 
     async def refresh(self) -> None:
         try:
-            await self.core.reload()
+            await self.core.reload(fetch_feeds=False)  # feeds keep their own intervals
         except Exception:
             log.exception("scheduled content refresh failed")
 
