@@ -51,6 +51,11 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # one line each
 
 
+def _one_line(text: str) -> str:
+    """Strangers' text (titles, server messages) in a log line: no line breaks to forge lines with."""
+    return " ".join(text.split())[:500]
+
+
 def fetcher_for(settings: Settings) -> Fetcher:
     return Fetcher(FetchLimits(total_timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes),
                    AddressPolicy(allow_private=settings.fetch_allow_private))
@@ -156,7 +161,11 @@ class FeedService:
                                       now=self._now(), rng=self.rng, workers=self.workers())
         for report in reports:
             if report.error is not None:
-                log.warning("feed %s failed: %s", report.feed_id, report.error)
+                log.warning("feed %s failed: %s", report.feed_id, _one_line(report.error))
+            for line in report.item_errors:
+                log.info("feed %s: item skipped: %s", report.feed_id, _one_line(line))
+            if report.added or report.changed:
+                log.info("feed %s: %d added, %d changed", report.feed_id, len(report.added), len(report.changed))
             if self.observe is not None:
                 self.observe("error" if report.error else "not_modified" if report.not_modified else "ok")
         if self.on_polled is not None and any(r.added or r.changed for r in reports):
