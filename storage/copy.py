@@ -26,8 +26,8 @@ class TableCopy:
 
 TABLES = (
     TableCopy(
-        "briefings", "id", ("id", "current_version", "source_path", "published", "first_loaded_at", "updated_at", "feed_id",
-                      "source_url"),
+        "briefings", "id",
+        ("id", "current_version", "source_path", "published", "first_loaded_at", "updated_at", "feed_id", "source_url"),
         text_key=True,
     ),
     TableCopy("briefing_versions", "id", ("id", "briefing_id", "content_hash", "file_hash", "data", "loaded_at")),
@@ -40,7 +40,7 @@ TABLES = (
     TableCopy("alerts", "id", ("id", "kind", "briefing_id", "dedup_key", "payload", "search_text", "created_at",
                                    "feed_id")),
     TableCopy("feeds", "id", (
-        "id", "url", "name", "minutes", "pages", "kind", "etag", "last_modified", "next_due", "failures",
+        "id", "url", "name", "minutes", "pages", "kind", "etag", "last_modified", "next_due", "fetch_now", "failures",
         "failing_since", "status", "last_success", "last_error", "baseline_done", "created_at",
     )),
     TableCopy("feed_items", "id", (

@@ -154,8 +154,10 @@ class FeedRepository:
                 rows = await tx.fetchall(
                     f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' "
                     "ORDER BY next_due, id", (now,))
-            await tx.executemany("UPDATE feeds SET next_due = ? WHERE id = ? AND status != 'stopped'",
-                                 [(now + hold_seconds, row[0]) for row in rows])
+            await tx.executemany(
+                "UPDATE feeds SET next_due = ?, fetch_now = 0 WHERE id = ? AND status != 'stopped'",
+                [(now + hold_seconds, row[0]) for row in rows],
+            )
         return [_feed(row) for row in rows]
 
     async def next_due(self) -> float | None:
@@ -165,7 +167,8 @@ class FeedRepository:
         """Fetch now: every feed (or one) that is not stopped; ``resume`` also restarts stopped ones,
         forgetting their failures. Returns how many feeds are due now."""
         where = "" if resume else " AND status != 'stopped'"
-        reset = ", failures = 0, failing_since = NULL, status = 'ok'" if resume else ""
+        # fetch_now: a poll holding the feed right now must not push it back to its interval when it ends
+        reset = ", fetch_now = 1" + (", failures = 0, failing_since = NULL, status = 'ok'" if resume else "")
         async with self.db.transaction() as tx:
             if feed_id is None:
                 return await tx.execute(f"UPDATE feeds SET next_due = ?{reset} WHERE 1 = 1{where}", (now,))
@@ -232,7 +235,9 @@ class FeedRepository:
         success = outcome.error is None
         async with self.db.transaction() as tx:
             await tx.execute(
-                "UPDATE feeds SET etag = ?, last_modified = ?, next_due = ?, failures = ?, failing_since = ?, "
+                "UPDATE feeds SET etag = ?, last_modified = ?, "
+                "next_due = CASE WHEN fetch_now = 1 THEN next_due ELSE ? END, fetch_now = 0, "
+                "failures = ?, failing_since = ?, "
                 "status = ?, last_error = ?, last_success = COALESCE(?, last_success), "
                 "baseline_done = CASE WHEN ? = 1 THEN 1 ELSE baseline_done END, "
                 "name = CASE WHEN name = url THEN COALESCE(?, name) ELSE name END WHERE id = ?",

@@ -17,7 +17,7 @@ from bot.sources.netguard import AddressPolicy
 from bot.sources.poller import poll_feed
 from bot.sources.stored_feeds import StoredFeeds, feed_row
 from storage import SubscriptionRepository, open_database
-from storage.feeds import FeedExists, FeedRepository
+from storage.feeds import FeedExists, FeedRepository, FetchOutcome
 from tests.fakes.feed_server import FeedServer
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -164,3 +164,16 @@ async def test_a_claimed_feed_is_skipped_by_another_poller_until_its_outcome_or_
     assert await repo.claim_due(now + 1, 600) == []  # another process finds nothing to do
     assert [f.id for f in await repo.claim_due(now + 601, 600)] == [first, second]  # that poller died
     assert [f.id for f in await repo.claim_due(now + 602, 600, [second])] == [second]  # `feeds fetch ID`
+
+
+async def test_fetch_now_during_a_poll_is_not_undone_by_its_outcome(db):
+    repo = FeedRepository(db)
+    feed_id = await add(repo, "https://a.example/rss")
+    now = NOW.timestamp()
+    [held] = await repo.claim_due(now, 600)
+    assert await repo.make_due(now + 1) == 1  # an operator's /reload while the poll runs
+    await repo.record_fetch(held.id, FetchOutcome(None, None, now + 900, 0, None, "ok", None), now + 2)
+    assert [f.id for f in await repo.due(now + 2)] == [feed_id]  # still due now, not in 15 minutes
+    await repo.claim_due(now + 3, 600)
+    await repo.record_fetch(held.id, FetchOutcome(None, None, now + 900, 0, None, "ok", None), now + 4)
+    assert (await repo.get(feed_id)).next_due == now + 900  # the next poll goes back to the interval

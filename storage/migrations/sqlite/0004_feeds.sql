@@ -1,5 +1,6 @@
 -- Feeds and the items they brought: each item is a briefing; subscriptions may be limited to some feeds.
 -- Times are epoch seconds like everywhere else; next_due NULL means stopped until an operator acts.
+-- fetch_now: an operator asked for a fetch while a poll held the feed; the poll's outcome keeps it due.
 
 CREATE TABLE feeds (
     id            INTEGER PRIMARY KEY,
@@ -11,6 +12,7 @@ CREATE TABLE feeds (
     etag          TEXT,
     last_modified TEXT,
     next_due      REAL,
+    fetch_now     INTEGER NOT NULL DEFAULT 0,
     failures      INTEGER NOT NULL DEFAULT 0,
     failing_since REAL,
     status        TEXT NOT NULL DEFAULT 'ok',
