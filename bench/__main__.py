@@ -16,7 +16,7 @@ from bench.common import machine_line, quiet_logs
 
 SCRIPTS = ("commands", "reload", "telegram_fanout", "telegram_limits", "discord_fanout",
            "latency_under_load", "gc_effect", "memory", "fakes", "parse", "web_under_load", "feeds",
-           "feed_alert_latency")
+           "feed_polling", "feed_alert_latency")
 
 
 def main() -> int:
