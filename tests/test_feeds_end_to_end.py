@@ -72,7 +72,7 @@ async def bot(core):
 async def say(fake: FakeTelegram, user: int, text: str) -> str:
     before = len(fake.sent_to(user))
     fake.user_message(user, user, text)
-    return (await fake.wait_sent(before + 1, chat_id=user))[before]["text"]
+    return (await fake.wait_sent(before + 1, chat_id=user, timeout=15))[before]["text"]
 
 
 async def polled_after(core: Core, feed_id: int, since: float) -> bool:
@@ -92,14 +92,14 @@ async def test_baseline_new_item_correction_and_silent_rewrites_reach_a_chat_onc
     site.set(FEED, site.pages[FEED].body.decode().replace("<item>", FRESH + "<item>", 1))
     site.set("/world/geneva", "<html><body><p>Sign in to read.</p></body></html>", "text/html")
     assert "fetching now" in await say(fake, ADMIN, "/reload")  # /reload fetches every feed now
-    [new] = (await fake.wait_sent(readers_before + 1, chat_id=READER))[readers_before:]
+    [new] = (await fake.wait_sent(readers_before + 1, chat_id=READER, timeout=15))[readers_before:]
     assert "Ceasefire talks resume in Geneva" in new["text"]
 
     site.replace(ARTICLE, "28 villages", "35 villages")
     site.replace(FEED, "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
                  "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
     await say(fake, ADMIN, "/reload")
-    [changed] = (await fake.wait_sent(readers_before + 2, chat_id=READER))[readers_before + 1:]
+    [changed] = (await fake.wait_sent(readers_before + 2, chat_id=READER, timeout=15))[readers_before + 1:]
     assert "28 villages → 35 villages" in changed["text"]
 
     site.replace(FEED, "https://news.example/world/2024/08/heatwave</guid>", "heatwave-2</guid>")
