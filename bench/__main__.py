@@ -28,6 +28,8 @@ SCRIPTS = (
     "web_under_load",
     "feeds",
     "languages",
+    "feed_polling",
+    "feed_alert_latency",
 )
 
 

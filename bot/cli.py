@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | console | ask | reload | parse | check | db copy`."""
+"""The command line: `python -m bot run | console | ask | reload | parse | check | feeds | db copy`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from bot.briefing.model import BriefingError
 from bot.content import content_files, parse_file
+from bot.feeds_cli import add_parser as add_feeds_parser
+from bot.feeds_cli import run_feeds
 from bot.settings import SettingError, Settings, load_settings
 
 if TYPE_CHECKING:  # the commands import what they need lazily, so `parse` starts fast
@@ -144,6 +146,10 @@ def cmd_db_copy(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(copy_to(settings, args.to))
 
 
+def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
+    return run_feeds(settings, args, lambda s, work: _with_core(s, work, load=False))
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_token and not settings.discord_token:
         if sys.stdin.isatty():
@@ -167,12 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help='answer one command, e.g. ask "/figures"')
     ask.add_argument("command", nargs="+", help="the command and its arguments")
     ask.set_defaults(func=cmd_ask)
-    sub.add_parser("reload", help="load changed briefing files into the database").set_defaults(func=cmd_reload)
+    sub.add_parser("reload", help="load changed briefing files and make every feed due now").set_defaults(func=cmd_reload)
     parse = sub.add_parser("parse", help="show what the bot would store for a file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=cmd_parse)
     sub.add_parser("check", help="validate configuration and content").set_defaults(func=cmd_check)
+    add_feeds_parser(sub, cmd_feeds)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_action", required=True)
     copy = db.add_parser("copy", help="copy the SQLite file (BOT_DB_PATH) into an empty PostgreSQL database")
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/database")

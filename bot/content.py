@@ -42,6 +42,7 @@ class ReloadReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    feeds_due: int = 0  # feeds the reload made due for fetching now
 
     @property
     def ok(self) -> bool:
@@ -53,6 +54,8 @@ class ReloadReport:
             line += f", {len(self.removed)} removed"
         if self.errors:
             line += f", {len(self.errors)} broken"
+        if self.feeds_due:
+            line += f"; {self.feeds_due} feed{'s' if self.feeds_due != 1 else ''} fetching now"
         return line
 
 

@@ -16,6 +16,7 @@ from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
 from bot.library import Library
 from bot.settings import Settings
+from bot.sources.service import FeedService
 from storage import (
     AuditRepository,
     BriefingRepository,
@@ -26,6 +27,7 @@ from storage import (
 )
 from storage.languages import LanguageRepository
 from storage.fleet import FleetRepository
+from storage.feeds import FeedRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -46,6 +48,7 @@ class Core:
     operations: OperationsRepository
     loader: ContentLoader
     languages: LanguageRepository
+    feeds: FeedService
     _db: Database
     fleet: FleetRepository = field(init=False)  # the processes sharing the database (bot.fleet)
     clock: Clock = time.time
@@ -59,7 +62,7 @@ class Core:
         # BOT_DATABASE_URL (PostgreSQL) when set, else the SQLite file at BOT_DB_PATH.
         db = await open_database(settings.database_url or settings.db_path)
         briefings = BriefingRepository(db)
-        return cls(
+        core = cls(
             settings=settings,
             briefings=briefings,
             library=Library(briefings),
@@ -71,10 +74,13 @@ class Core:
             loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert,
                                  max_bytes=settings.max_briefing_bytes),
             languages=LanguageRepository(db),
+            feeds=FeedService(FeedRepository(db), settings, clock),
             _db=db,
             clock=clock,
             started_at=clock(),
         )
+        core.feeds.on_polled = lambda reports: core.queued()  # new items queued their alerts: deliver now
+        return core
 
     def __post_init__(self) -> None:
         self.fleet = FleetRepository(self._db)
@@ -85,6 +91,7 @@ class Core:
         return self._db.display_name
 
     async def close(self) -> None:
+        await self.feeds.close()
         await self._db.close()
 
     def queued(self) -> None:
@@ -92,7 +99,9 @@ class Core:
         if self.on_queued is not None:
             self.on_queued()
 
-    async def reload(self) -> ReloadReport:
+    async def reload(self, *, fetch_feeds: bool = True) -> ReloadReport:
+        """Re-read the content folder; an operator's reload (the default) also fetches every feed now,
+        the scheduled refresh does not (feeds keep their own intervals)."""
         try:
             report = await self.loader.reload(self.clock())
         except Exception:
@@ -107,12 +116,19 @@ class Core:
             self.on_reload("ok" if report.ok else "error")
         if report.added or report.changed:
             self.queued()
+        if fetch_feeds:
+            report.feeds_due = await self.fetch_feeds_now()
         return report
+
+    async def fetch_feeds_now(self) -> int:
+        """Every feed that is not stopped is fetched now (by this process's polling loop, or the service's
+        within a few seconds). Returns how many."""
+        return await self.feeds.fetch_now()
 
     async def load_if_empty(self) -> ReloadReport | None:
         """A service or CLI starting on an empty database loads the content folder first."""
         if await self.briefings.count() == 0:
-            return await self.reload()
+            return await self.reload(fetch_feeds=False)
         return None
 
     async def broadcast(self, text: str, author: str) -> int:

@@ -66,7 +66,7 @@ class CoreOperations:
             sent_last_hour=stats.sent_last_hour,
             failed_last_hour=stats.failed_last_hour,
             stalled=await self.core.recall("delivery_stalled") or None,
-            failing_feeds=(),
+            failing_feeds=tuple(f"{f.name} ({f.status})" for f in await self.core.feeds.repo.failing()),
             last_delivery_at=await self._stamp("last_delivery_at"),
             last_refresh_at=await self._stamp("last_refresh_at"),
             started_at=self.core.started_at,

@@ -167,12 +167,14 @@ async def run_service(settings: Settings) -> int:
         jobs = AlertJobs(core, worker)
         fleet = await join_fleet(core, started)
         jobs.start()
+        core.feeds.observe = metrics.feed_fetch
+        core.feeds.start()  # polls every feed as it falls due, sharing one fetcher and one pool of parsers
         settle_garbage_collector()
         log.info("running: %s; Ctrl-C or SIGTERM stops", ", ".join(started.senders))
         await stop.wait()
         log.info("stopping")
         try:
-            await asyncio.wait_for(_shutdown(jobs, fleet, started.frontends), STOP_TIMEOUT)
+            await asyncio.wait_for(_shutdown(core, jobs, fleet, started.frontends), STOP_TIMEOUT)
         except asyncio.TimeoutError:
             log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
         return 0
@@ -220,7 +222,8 @@ async def join_fleet(core: Core, started: Started) -> Fleet:
     return fleet
 
 
-async def _shutdown(jobs: AlertJobs, fleet: Fleet, frontends: list[Frontend]) -> None:
+async def _shutdown(core: Core, jobs: AlertJobs, fleet: Fleet, frontends: list[Frontend]) -> None:
+    await core.feeds.close()
     await jobs.stop()
     await fleet.stop()
     await stop_all(frontends)

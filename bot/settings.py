@@ -109,6 +109,10 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("claim_seconds", "service", "claim_seconds", "BOT_CLAIM_SECONDS", _positive(float)),
     ("max_briefing_bytes", "storage", "max_briefing_bytes", "BOT_MAX_BRIEFING_BYTES", _positive(int)),
     ("log_format", "service", "log_format", "BOT_LOG_FORMAT", _log_format),
+    ("feed_minutes", "feeds", "minutes", "BOT_FEED_MINUTES", _positive(float)),
+    ("fetch_timeout", "feeds", "fetch_timeout", "BOT_FETCH_TIMEOUT", _positive(float)),
+    ("fetch_max_bytes", "feeds", "fetch_max_bytes", "BOT_FETCH_MAX_BYTES", _positive(int)),
+    ("fetch_allow_private", "feeds", "fetch_allow_private", "BOT_FETCH_ALLOW_PRIVATE", _bool),
     ("http_listen", "web", "listen", "BOT_HTTP_LISTEN", _listen),
     ("dashboard_token", "web", "dashboard_token", "BOT_DASHBOARD_TOKEN", _dashboard_token),
     ("telegram_token", "telegram", "token", "TELEGRAM_BOT_TOKEN", str),
@@ -152,6 +156,10 @@ class Settings:
     claim_seconds: float = 300  # PostgreSQL: a dead process's claimed deliveries come back after this
     log_format: str = "text"
     max_briefing_bytes: int = 2_000_000
+    feed_minutes: float = 15  # a feed's default interval
+    fetch_timeout: float = 30.0
+    fetch_max_bytes: int = 5_000_000
+    fetch_allow_private: bool = False  # true lets feeds reach loopback and private networks (tests, intranets)
     http_listen: str = "127.0.0.1:8080"
     dashboard_token: str = ""
     telegram_token: str = ""

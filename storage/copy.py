@@ -26,7 +26,8 @@ class TableCopy:
 
 TABLES = (
     TableCopy(
-        "briefings", "id", ("id", "current_version", "source_path", "published", "first_loaded_at", "updated_at"),
+        "briefings", "id",
+        ("id", "current_version", "source_path", "published", "first_loaded_at", "updated_at", "feed_id", "source_url"),
         text_key=True,
     ),
     TableCopy("briefing_versions", "id", ("id", "briefing_id", "content_hash", "file_hash", "data", "loaded_at")),
@@ -34,9 +35,18 @@ TABLES = (
     TableCopy("sentences", "", ("briefing_id", "text"), keep_key=False),
     TableCopy("subscriptions", "id", (
         "id", "platform", "chat_id", "thread_id", "mode", "digest_time", "timezone", "keywords", "active",
-        "inactive_reason", "created_at", "updated_at", "started_at", "last_delivery_at", "last_digest_date",
+        "inactive_reason", "created_at", "updated_at", "started_at", "last_delivery_at", "last_digest_date", "feeds",
     )),
-    TableCopy("alerts", "id", ("id", "kind", "briefing_id", "dedup_key", "payload", "search_text", "created_at")),
+    TableCopy("alerts", "id", ("id", "kind", "briefing_id", "dedup_key", "payload", "search_text", "created_at",
+                                   "feed_id")),
+    TableCopy("feeds", "id", (
+        "id", "url", "name", "minutes", "pages", "kind", "etag", "last_modified", "next_due", "fetch_now", "failures",
+        "failing_since", "status", "last_success", "last_error", "baseline_done", "created_at",
+    )),
+    TableCopy("feed_items", "id", (
+        "id", "feed_id", "key", "briefing_id", "content_hash", "updated", "source", "published", "page_etag",
+        "page_last_modified",
+    )),
     TableCopy("deliveries", "id", (
         "id", "alert_id", "subscription_id", "status", "attempts", "next_attempt_at", "last_error", "created_at",
         "finished_at", "claimed_until",

@@ -51,6 +51,11 @@ def keywords_match(keywords: Sequence[str], text: str) -> bool:
     return any(k.lower() in words or (" " in k and k.lower() in text.lower()) for k in keywords)
 
 
+def feeds_match(feeds_json: str, feed_id: int | None) -> bool:
+    """A subscription limited to some feeds (a JSON list of ids) takes only alerts those feeds brought."""
+    return feeds_json == "[]" or (feed_id is not None and feed_id in json.loads(feeds_json))
+
+
 @dataclass(frozen=True, slots=True)
 class NewAlert:
     """An alert to store: ``dedup_key`` is unique, so the same content never alerts twice."""
@@ -60,6 +65,7 @@ class NewAlert:
     payload: dict[str, Any]
     search_text: str = ""
     briefing_id: str | None = None
+    feed_id: int | None = None  # the feed that brought it: subscriptions limited to feeds match on it
 
 
 async def enqueue_alert(
@@ -79,10 +85,10 @@ async def enqueue_alert(
     when a restart replays the reload. Returns the number of deliveries queued.
     """
     alert_id = await tx.scalar(
-        "INSERT INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+        "INSERT INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at, feed_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
         (alert.kind, alert.briefing_id, alert.dedup_key, json.dumps(alert.payload, ensure_ascii=False),
-         alert.search_text, now),
+         alert.search_text, now, alert.feed_id),
     )
     if alert_id is None:
         return 0
@@ -92,12 +98,13 @@ async def enqueue_alert(
         targets = [row[0] for row in await tx.fetchall("SELECT id FROM subscriptions WHERE active = 1")]
     else:
         rows = await tx.fetchall(
-            "SELECT id, keywords FROM subscriptions WHERE active = 1 AND mode = 'instant' AND started_at <= ?",
+            "SELECT id, keywords, feeds FROM subscriptions WHERE active = 1 AND mode = 'instant' AND started_at <= ?",
             (now,),
         )
         targets = [
-            sub_id for sub_id, keywords in rows
-            if keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text)
+            sub_id for sub_id, keywords, feeds in rows
+            if (keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text))
+            and feeds_match(feeds, alert.feed_id)
         ]
     await tx.executemany(
         "INSERT INTO deliveries (alert_id, subscription_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?) "

@@ -24,18 +24,19 @@ class Subscription:
     started_at: float
     last_delivery_at: float | None
     last_digest_date: str | None
+    feeds: tuple[int, ...] = ()  # limited to alerts from these feeds; () means every source
 
 
 _COLUMNS = (
     "id, platform, chat_id, thread_id, mode, digest_time, timezone, keywords, active, inactive_reason, "
-    "created_at, started_at, last_delivery_at, last_digest_date"
+    "created_at, started_at, last_delivery_at, last_digest_date, feeds"
 )
 
 
 def _subscription(row) -> Subscription:
     return Subscription(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(json.loads(row[7])),
-        bool(row[8]), row[9], row[10], row[11] or row[10], row[12], row[13],
+        bool(row[8]), row[9], row[10], row[11] or row[10], row[12], row[13], tuple(json.loads(row[14] or "[]")),
     )
 
 
@@ -61,6 +62,7 @@ class SubscriptionRepository:
         timezone: str,
         keywords: tuple[str, ...],
         now: float,
+        feeds: tuple[int, ...] = (),
     ) -> tuple[Subscription, bool]:
         """Create or update; returns (subscription, started) where started means new or re-enabled.
 
@@ -78,14 +80,16 @@ class SubscriptionRepository:
             # run on an older snapshot and miss it.
             row = await tx.fetchone(
                 "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, digest_time, timezone, keywords, "
-                "active, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
+                "active, created_at, updated_at, started_at, feeds) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
                 "ON CONFLICT(platform, chat_id, thread_id) DO UPDATE SET mode = excluded.mode, "
                 "digest_time = excluded.digest_time, timezone = excluded.timezone, keywords = excluded.keywords, "
+                "feeds = excluded.feeds, "
                 "active = 1, inactive_reason = NULL, updated_at = excluded.updated_at, "
                 "started_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.started_at "
                 "ELSE excluded.started_at END "
                 f"RETURNING {_COLUMNS}",
-                (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now),
+                (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now,
+                 json.dumps(list(feeds))),
             )
         if row is None:
             raise RuntimeError("the subscription upsert returned no row")

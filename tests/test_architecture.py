@@ -23,7 +23,7 @@ RULES = [
     ("storage", ("bot",), "storage knows nothing of chats, commands or front-ends"),
     ("bot.settings", ("bot.", "storage"), "configuration is a leaf"),
     *[(below_core, ABOVE_STORAGE, "sources, the library and announcements sit between storage and the core")
-      for below_core in ("bot.content", "bot.library", "bot.announcements")],
+      for below_core in ("bot.content", "bot.sources", "bot.library", "bot.announcements")],
     ("bot.core", ("bot.commands", "bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
      "the core sits below everything that uses it"),
     ("bot.commands", ("bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import query
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
+from bot.commands.subscribing import SUBSCRIBE_USAGE
 from bot.reply import reply_text
 from bot.reply import Bullets
 
@@ -112,7 +113,7 @@ async def test_bad_subscribe_arguments_say_what_is_wrong(router, core, args, pro
     reply, text = await ask(router, USER, f"/subscribe {args}")
     first, usage = text.split("\n\n")
     assert not reply.ok and first.startswith(problem), first
-    assert usage == "Usage: /subscribe [instant | daily HH:MM [Area/City]] [keyword ... | all]"
+    assert usage == "Usage: " + SUBSCRIBE_USAGE
     assert await core.subscriptions.get("telegram", 100) is None
 
 

@@ -20,6 +20,7 @@ from storage import (
     open_database,
 )
 from storage.copy import TargetNotEmpty, copy_database
+from storage.feeds import StoredItem
 from storage.outbox import NewAlert
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,9 @@ async def _populate(settings) -> None:
         await core.outbox.enqueue(NewAlert("broadcast", "b1", {"text": "hi"}), 3.0, everyone=True)
         await core.audit.record(AuditEntry(4.0, "telegram", 42, -1001234567890, "reload", "", "ok"))
         await core.state.set("last_refresh_at", "123.0")
+        feed = await core.feeds.repo.add("https://news.example/rss", "World", 15, pages=True, kind="feed",
+                                         next_due=5.0, now=5.0)
+        await core.feeds.repo.remember(feed.id, StoredItem("guid:1", "kursk-incursion", "h", None, None, None))
     finally:
         await core.close()
 
@@ -47,7 +51,7 @@ async def test_copy_moves_everything_and_the_bot_runs_on_it(settings, pg_url):
     try:
         counts = await copy_database(source, target)
         for table in ("briefings", "briefing_versions", "sentences", "subscriptions", "alerts", "deliveries",
-                      "audit", "service_state"):
+                      "audit", "service_state", "feeds", "feed_items"):
             assert counts[table] == await source.scalar(f"SELECT COUNT(*) FROM {table}") > 0, table
         assert counts["deliveries"] == await target.scalar("SELECT COUNT(*) FROM deliveries") >= 3
         with pytest.raises(TargetNotEmpty):
@@ -95,7 +99,7 @@ def test_the_command_copies_and_refuses_a_second_time(settings, pg_url):
     assert second.returncode == 1
     assert second.stderr.strip().splitlines() == [
         "error: the target database is not empty (rows in briefings, briefing_versions, sentences, subscriptions, "
-        "alerts, deliveries, audit, service_state); copy only into an empty database"
+        "alerts, feeds, feed_items, deliveries, audit, service_state); copy only into an empty database"
     ]
     wrong = subprocess.run([*command[:-1], "sqlite:///x"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=60)

@@ -72,7 +72,7 @@ class AlertJobs:
 
     async def refresh(self) -> None:
         try:
-            await self.core.reload()
+            await self.core.reload(fetch_feeds=False)  # feeds keep their own intervals
         except Exception:
             log.exception("scheduled content refresh failed")
 
@@ -120,7 +120,8 @@ async def queue_due_digests(core: Core, now: datetime) -> int:
         since = max(previous_instant(day, sub.digest_time or "08:00", sub.timezone).timestamp(), sub.started_at)
         items = []
         for kind, payload, text in await core.outbox.alerts_since(since, instant.timestamp()):
-            if keywords_match(sub.keywords, text):
+            # a digest limited to some feeds takes only their alerts (content-folder alerts carry no feed_id)
+            if keywords_match(sub.keywords, text) and (not sub.feeds or payload.get("feed_id") in sub.feeds):
                 items.append({"kind": kind, **payload})
         newest = await core.library.find(None)
         alert = digest_alert(sub.id, day, items, newest.briefing.title if newest else None)

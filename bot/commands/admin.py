@@ -71,6 +71,10 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
         [bold("HTTP: "), f"http://{core.http_address}/healthz" if core.http_address else _("off")],
         [bold(_("Database: ")), core.database_name],
     ]
+    feeds = await core.feeds.repo.list_feeds()
+    failing = [f for f in feeds if f.status in ("failing", "stopped")]
+    rows.append([bold("Feeds: "), f"{len(feeds)}, {len(failing)} failing" + (
+        " (" + ", ".join(f"{f.id}. {f.name[:40]}" for f in failing[:5]) + "; see /feeds)" if failing else "")])
     if stalled:
         rows.append([bold(_("Warning: ")), _("delivery looks stuck ({reason})").format(reason=stalled)])
     blocks: list[Block] = [bullets(rows)]

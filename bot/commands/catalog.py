@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import admin, language, reading, subscribing
+from bot.commands import admin, feeds, language, reading, subscribing
 from bot.commands.context import Caller
 from bot.commands.router import Command, CommandRouter, Observer, help_reply
 from bot.core import Core
@@ -41,8 +41,14 @@ def build_router(core: Core, observe: Observer | None = None) -> CommandRouter:
             Command("subscription", N_("This chat's alert settings"), "/subscription", subscribing.subscription),
             Command("language", N_("This chat's language, or set it (admins)"), language.USAGE, language.language,
                     manages_chat=True, audited=True),
-            Command("reload", N_("Reload the briefing files (operators)"), "/reload", admin.reload, admin=True),
+            Command("reload", N_("Reload the briefing files and fetch feeds now (operators)"), "/reload", admin.reload,
+                    admin=True),
             Command("status", N_("Delivery and content health (operators)"), "/status", admin.status, admin=True),
+            Command("feeds", N_("News feeds and their health (operators)"), "/feeds", feeds.feeds, admin=True),
+            Command("addfeed", N_("Follow a news feed or article page (operators)"), "/addfeed <url> [minutes]",
+                    feeds.addfeed, admin=True),
+            Command("removefeed", N_("Stop following a feed; its briefings stay (operators)"), "/removefeed <id>",
+                    feeds.removefeed, admin=True),
             Command("broadcast", N_("Send an alert to every subscriber (operators)"), "/broadcast <text>",
                     admin.broadcast, admin=True, raw=True),
         ],

@@ -167,9 +167,11 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
         return no_content()
     shown, page, pages = page_of(entries, page, BRIEFINGS_PAGE)
     items: list[Inline] = []
+    feed_names = await core.feeds.repo.feed_names()
     for e in shown:
         when = e.briefing.published or day(e.loaded_at)
-        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when})"])
+        feed = f" · {feed_names[e.briefing.id]}" if e.briefing.id in feed_names else ""
+        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when}){feed}"])
     blocks: list[Block] = [bullets(items)]
     actions: tuple[ActionRow, ...] = ()
     if pages > 1:

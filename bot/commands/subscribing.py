@@ -14,7 +14,8 @@ from bot.i18n import _, current_language, moment
 from bot.reply import Block, Inline, Reply, bold, bullets, message, para
 from storage import Subscription
 
-SUBSCRIBE_USAGE = "/subscribe [instant | daily HH:MM [Area/City]] [keyword ... | all]"
+SUBSCRIBE_USAGE = "/subscribe [instant | daily HH:MM [Area/City]] [feed:ID ... | feed:all] [keyword ... | all]"
+_FEED = re.compile(r"^feed:(\d{1,12}|all)$", re.IGNORECASE)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _KEYWORD = re.compile(r"^[\w][\w'’-]{0,39}$")
 MODES = ("instant", "daily")
@@ -30,6 +31,7 @@ class SubscribeArgs:
     digest_time: str | None
     timezone: str
     keywords: tuple[str, ...] | None
+    feeds: tuple[int, ...] | None = None  # () for feed:all, None to keep
 
 
 def parse_subscribe(args: list[str]) -> SubscribeArgs:
@@ -50,8 +52,9 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
         mode = "daily"
         if rest and ("/" in rest[0] or rest[0].upper() == "UTC"):
             tz = _time_zone(rest.pop(0))
+    feeds, rest = _feeds(rest)
     if [w.lower() for w in rest] == ["all"]:
-        return SubscribeArgs(mode, at, tz, ())
+        return SubscribeArgs(mode, at, tz, (), feeds)
     keywords = []
     for word in rest:
         if word.lower() in (*MODES, *_NOT_MODES, "all"):
@@ -63,7 +66,30 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
             raise UsageError(_("{word} cannot be a keyword: use plain words of letters and digits.").format(
                 word=word[:40]))
         keywords.append(word.lower())
-    return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)) if keywords else None)
+    return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)) if keywords else None, feeds)
+
+
+def _feeds(words: list[str]) -> tuple[tuple[int, ...] | None, list[str]]:
+    """The feed:ID words (feed:all clears the limit) and the words left."""
+    ids: list[int] = []
+    cleared = False
+    rest = []
+    for word in words:
+        match = _FEED.match(word)
+        if match is None:
+            if word.lower().startswith("feed:"):
+                raise UsageError(_("{word} is not a feed; write feed: and the number /feeds shows, such as feed:3.").format(
+                    word=word[:40]))
+            rest.append(word)
+        elif match[1].lower() == "all":
+            cleared = True
+        else:
+            ids.append(int(match[1]))
+    if cleared and ids:
+        raise UsageError(_("feed:all means every feed; leave out the feed numbers, or feed:all."))
+    if cleared:
+        return (), rest
+    return (tuple(dict.fromkeys(ids)) if ids else None), rest
 
 
 def _digest_time(text: str | None) -> str:
@@ -97,6 +123,8 @@ def describe(sub: Subscription) -> list[Inline]:
         [bold(_("Delivery: ")), when],
         [bold(_("Keywords: ")), ", ".join(sub.keywords) if sub.keywords else _("all news")],
     ]
+    if sub.feeds:
+        rows.append([bold(_("Feeds: ")), _("only {feeds}").format(feeds=", ".join(f"feed:{f}" for f in sub.feeds))])
     last = _("never yet") if sub.last_delivery_at is None else moment(sub.last_delivery_at)
     rows.append([bold(_("Last delivery: ")), last])
     if not sub.active:
@@ -127,9 +155,13 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
     else:
         mode, at, tz = "instant", None, "UTC"
     keywords = wanted.keywords if wanted.keywords is not None else (keep.keywords if keep is not None else ())
+    feeds = wanted.feeds if wanted.feeds is not None else (keep.feeds if keep is not None else ())
+    for feed_id in feeds if wanted.feeds else ():
+        if await core.feeds.repo.get(feed_id) is None:
+            raise UsageError(f"There is no feed {feed_id}; an operator's /feeds lists them.")
     sub, started = await core.subscriptions.upsert(
         caller.platform, caller.chat_id, caller.thread_id,
-        mode=mode, digest_time=at, timezone=tz, keywords=keywords, now=core.clock(),
+        mode=mode, digest_time=at, timezone=tz, keywords=keywords, now=core.clock(), feeds=feeds,
     )
     # Alerts go out in the chat's language: a chat that never chose one keeps the one it subscribed in.
     await core.set_chat_language(caller.platform, caller.chat_id, current_language(), keep=True)
