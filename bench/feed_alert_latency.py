@@ -41,16 +41,23 @@ def feed_body(items: list[int]) -> str:
         f"of 7 to 2.</description></item>"
         for i in reversed(items)
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'
-            f"<link>/</link><description>bench</description>{entries}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'
+        f"<link>/</link><description>bench</description>{entries}</channel></rss>"
+    )
 
 
 def page_body(i: int) -> str:
-    return (f"<html><head><title>Bench story {i}</title></head><body><article><h1>Bench story {i}</h1>"
-            + "".join(f"<p>Paragraph {p}: the council approved {i + 10} new homes on the former depot site on "
-                      f"Tuesday, after a vote of 7 to 2; work is due to start in 2026 and to cost about "
-                      f"{i % 50 + 10} million euros, the mayor said.</p>" for p in range(6))
-            + "</article></body></html>")
+    return (
+        f"<html><head><title>Bench story {i}</title></head><body><article><h1>Bench story {i}</h1>"
+        + "".join(
+            f"<p>Paragraph {p}: the council approved {i + 10} new homes on the former depot site on "
+            f"Tuesday, after a vote of 7 to 2; work is due to start in 2026 and to cost about "
+            f"{i % 50 + 10} million euros, the mayor said.</p>"
+            for p in range(6)
+        )
+        + "</article></body></html>"
+    )
 
 
 async def one_item(site: FeedServer, fake: FakeTelegram, items: list[int], i: int, wake) -> float:
@@ -85,11 +92,18 @@ async def main() -> list[list]:
             try:
                 added = await core.feeds.add(site.url(FEED), 60)
                 await core.feeds.poll_due()  # the baseline (and the parser process's start): not measured
-                await core.subscriptions.upsert("telegram", READER, 0, mode="instant", digest_time=None,
-                                                timezone="UTC", keywords=(), now=core.clock() - 1)
+                await core.subscriptions.upsert(
+                    "telegram",
+                    READER,
+                    0,
+                    mode="instant",
+                    digest_time=None,
+                    timezone="UTC",
+                    keywords=(),
+                    now=core.clock() - 1,
+                )
                 core.feeds.start()
-                woken = [await one_item(site, fake, items, 100 + n, core.fetch_feeds_now)
-                         for n in range(WOKEN_ITEMS)]
+                woken = [await one_item(site, fake, items, 100 + n, core.fetch_feeds_now) for n in range(WOKEN_ITEMS)]
                 rows.append(latency_row(f"woken (/reload), {WOKEN_ITEMS} items", woken))
                 await core.feeds.repo.remove(added.feed.id)
                 await core.feeds.add(site.url(FEED), POLL_SECONDS / 60)

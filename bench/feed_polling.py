@@ -31,8 +31,12 @@ STEADY_ROUNDS = 3
 async def main() -> None:
     quiet_logs()
     header(f"feed polling through storage: {FEEDS:,} feeds x {ITEMS} items, SQLite")
-    child = subprocess.Popen([sys.executable, "-m", "bench.feeds", "--serve"],  # noqa: ASYNC220 - as bench.feeds
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(  # noqa: ASYNC220 - a child started once, before measuring
+        [sys.executable, "-m", "bench.feeds", "--serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     rows = []
     try:
         port = int(child.stdout.readline())  # type: ignore[union-attr]
@@ -40,13 +44,21 @@ async def main() -> None:
         with temp_dir() as tmp:
             settings = temp_settings(tmp, fetch_allow_private=True)
             limits = FetchLimits(max_in_flight=64, max_per_host=64)  # every feed here is on one host
-            async with open_core(settings) as core, \
-                    Fetcher(limits, AddressPolicy(allow_private=True)) as fetcher, \
-                    DocumentWorkers(processes=2) as workers:
+            async with (
+                open_core(settings) as core,
+                Fetcher(limits, AddressPolicy(allow_private=True)) as fetcher,
+                DocumentWorkers(processes=2) as workers,
+            ):
                 service = FeedService(core.feeds.repo, settings, core.clock, fetcher=fetcher, workers=workers)
                 now = core.clock()
-                ids = [(await core.feeds.repo.add(f"{base}/bench/{n}.xml", f"Feed {n}", 15, pages=False, kind="feed",
-                                                  next_due=now, now=now)).id for n in range(FEEDS)]
+                ids = [
+                    (
+                        await core.feeds.repo.add(
+                            f"{base}/bench/{n}.xml", f"Feed {n}", 15, pages=False, kind="feed", next_due=now, now=now
+                        )
+                    ).id
+                    for n in range(FEEDS)
+                ]
                 await workers.parse_feed(feed_document(0), base)  # start the workers outside the timing
 
                 t0 = time.perf_counter()
@@ -54,24 +66,31 @@ async def main() -> None:
                 first_s = time.perf_counter() - t0
                 stored = sum(len(r.added) for r in reports)
                 assert stored == BASELINE_FEEDS * ITEMS, stored
-                rows.append([f"first fetch of {BASELINE_FEEDS} feeds, stored", first_s, BASELINE_FEEDS / first_s,
-                             stored / first_s])
+                rows.append(
+                    [
+                        f"first fetch of {BASELINE_FEEDS} feeds, stored",
+                        first_s,
+                        BASELINE_FEEDS / first_s,
+                        stored / first_s,
+                    ]
+                )
 
                 for n, feed_id in enumerate(ids[BASELINE_FEEDS:], start=BASELINE_FEEDS):  # as if fetched before
                     etag = f'"{hashlib.sha256(feed_document(n)).hexdigest()[:16]}"'
-                    await core.feeds.repo.record_fetch(feed_id, FetchOutcome(etag, None, now, 0, None, "ok", None),
-                                                       now)
+                    await core.feeds.repo.record_fetch(feed_id, FetchOutcome(etag, None, now, 0, None, "ok", None), now)
                 times = []
                 for _ in range(STEADY_ROUNDS):
                     await core.feeds.repo.make_due(core.clock())
                     t0 = time.perf_counter()
                     reports = await service.poll_due()
                     times.append(time.perf_counter() - t0)
-                    assert len(reports) == FEEDS and all(r.not_modified for r in reports), \
-                        [r.error for r in reports if r.error][:3]
+                    assert len(reports) == FEEDS and all(r.not_modified for r in reports), [
+                        r.error for r in reports if r.error
+                    ][:3]
                 steady = sorted(times)[len(times) // 2]
-                rows.append([f"steady round, all {FEEDS:,} answer 304 (median of {STEADY_ROUNDS})", steady,
-                             FEEDS / steady, "-"])
+                rows.append(
+                    [f"steady round, all {FEEDS:,} answer 304 (median of {STEADY_ROUNDS})", steady, FEEDS / steady, "-"]
+                )
     finally:
         child.stdin.close()  # type: ignore[union-attr]
         child.wait(timeout=30)

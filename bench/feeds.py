@@ -104,9 +104,9 @@ class LoopLag:
 async def main() -> None:
     header(f"feeds: {FEEDS:,} feeds x {ITEMS} items on loopback")
     # A child process of our own, started once before any measurement: not on the measured path.
-    child = subprocess.Popen(
+    child = subprocess.Popen(  # noqa: ASYNC220
         [sys.executable, "-m", "bench.feeds", "--serve"],
-        stdin=subprocess.PIPE,  # noqa: ASYNC220
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from bench.common import LATENCY_HEADERS, copy_bundled, header, latency_row, open_core, run, table, temp_dir, \
-    temp_settings
+from bench.common import (
+    LATENCY_HEADERS,
+    copy_bundled,
+    header,
+    latency_row,
+    open_core,
+    run,
+    table,
+    temp_dir,
+    temp_settings,
+)
 from bot.alerts.compose import alert_reply
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
@@ -24,8 +34,12 @@ WARMUP = 200
 ENGLISH = Caller(platform="telegram", chat_id=1001, user_id=1001, private_chat=True)
 UKRAINIAN = Caller(platform="telegram", chat_id=1002, user_id=1002, private_chat=True)
 FANOUT_CHATS = 3000
-PAYLOAD = {"briefing_id": "kursk-incursion", "title": "Ukrainian Offensive Pushes Deep", "summary": "Forces advanced.",
-           "key_points": ["One.", "Two.", "Three."]}
+PAYLOAD = {
+    "briefing_id": "kursk-incursion",
+    "title": "Ukrainian Offensive Pushes Deep",
+    "summary": "Forces advanced.",
+    "key_points": ["One.", "Two.", "Three."],
+}
 
 
 async def timed(call: Callable[[], Awaitable[Any]], calls: int = CALLS) -> list[float]:
@@ -77,8 +91,10 @@ async def main() -> list[list[Any]]:
     for name in ("help", "summary", "status"):
         print(f"/{name}: Ukrainian / English median = {medians[f'{name}/uk'] / medians[f'{name}/en']:.2f}")
     once, every = min(compose_fanout(True) for _ in range(3)), min(compose_fanout(False) for _ in range(3))
-    print(f"composing an alert for {FANOUT_CHATS:,} chats in 3 languages: once per language {once * 1000:.2f} ms, "
-          f"once per chat {every * 1000:.1f} ms (ratio {every / once:.0f}x)")
+    print(
+        f"composing an alert for {FANOUT_CHATS:,} chats in 3 languages: once per language {once * 1000:.2f} ms, "
+        f"once per chat {every * 1000:.1f} ms (ratio {every / once:.0f}x)"
+    )
     return rows
 
 

@@ -76,8 +76,12 @@ async def _drain(settings: Settings, go: Any, done: Any, conn: Connection) -> No
     core = await Core.open(settings)
     try:
         async with telegram_bot(core) as bot:
-            worker = DeliveryWorker(core, {"telegram": TelegramSender(bot)}, unlimited("telegram"),
-                                    concurrency={"telegram": settings.telegram_concurrency})
+            worker = DeliveryWorker(
+                core,
+                {"telegram": TelegramSender(bot)},
+                unlimited("telegram"),
+                concurrency={"telegram": settings.telegram_concurrency},
+            )
             conn.send("ready")
             await asyncio.to_thread(go.wait)
             cpu = time.process_time()
@@ -130,8 +134,10 @@ async def fanout(settings: Settings, processes: int, chats: int, server: Postgre
 async def _subscribe(core: Any, settings: Settings, chats: int) -> None:
     at = time.time() - 60
     rows = [("telegram", chat_id, at, at, at) for chat_id in range(1, chats + 1)]
-    sql = ("INSERT INTO subscriptions (platform, chat_id, thread_id, mode, timezone, keywords, active, "
-           "created_at, updated_at, started_at) VALUES (?, ?, 0, 'instant', 'UTC', '[]', 1, ?, ?, ?)")
+    sql = (
+        "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, timezone, keywords, active, "
+        "created_at, updated_at, started_at) VALUES (?, ?, 0, 'instant', 'UTC', '[]', 1, ?, ?, ?)"
+    )
     if settings.database_url:
         conn = await asyncpg.connect(settings.database_url)
         try:
@@ -165,8 +171,12 @@ async def main(chats: int = CHATS, concurrency: int = 32) -> None:
             runs += [("PostgreSQL", n, "pg") for n in PROCESS_COUNTS]
             for backend, processes, kind in runs:
                 with temp_dir() as folder:
-                    settings = temp_settings(folder, telegram_token=TELEGRAM_TOKEN, telegram_api_url=fake.root,
-                                             telegram_concurrency=concurrency)
+                    settings = temp_settings(
+                        folder,
+                        telegram_token=TELEGRAM_TOKEN,
+                        telegram_api_url=fake.root,
+                        telegram_concurrency=concurrency,
+                    )
                     if kind:
                         settings = dataclasses.replace(settings, database_url=await new_database(server))
                     before = await fake.accepted()
@@ -175,18 +185,35 @@ async def main(chats: int = CHATS, concurrency: int = 32) -> None:
                 assert arrived == chats and result["sent"] == chats, (arrived, result)
                 cpus = [cpu for _, cpu in result["per_process"]]
                 shares = [sent for sent, _ in result["per_process"]]
-                rows.append([
-                    f"{backend}, {processes} process{'es' if processes > 1 else ''}",
-                    result["seconds"], chats / result["seconds"],
-                    " / ".join(f"{c:.1f}" for c in cpus), sum(cpus) / chats * 1e6,
-                    " / ".join(str(s) for s in shares), result["pg_cpu"] if kind else "-",
-                ])
+                rows.append(
+                    [
+                        f"{backend}, {processes} process{'es' if processes > 1 else ''}",
+                        result["seconds"],
+                        chats / result["seconds"],
+                        " / ".join(f"{c:.1f}" for c in cpus),
+                        sum(cpus) / chats * 1e6,
+                        " / ".join(str(s) for s in shares),
+                        result["pg_cpu"] if kind else "-",
+                    ]
+                )
     finally:
         await asyncio.to_thread(server.stop)
-    table(["run", "seconds", "msgs/s", "CPU s per bot process", "bot CPU µs/msg", "messages per process",
-           "PostgreSQL CPU s"], rows)
-    print(f"each bot process: DeliveryWorker with concurrency {concurrency}, limits lifted; "
-          f"{os.cpu_count()} cores shared by the bot processes, PostgreSQL and the fake")
+    table(
+        [
+            "run",
+            "seconds",
+            "msgs/s",
+            "CPU s per bot process",
+            "bot CPU µs/msg",
+            "messages per process",
+            "PostgreSQL CPU s",
+        ],
+        rows,
+    )
+    print(
+        f"each bot process: DeliveryWorker with concurrency {concurrency}, limits lifted; "
+        f"{os.cpu_count()} cores shared by the bot processes, PostgreSQL and the fake"
+    )
 
 
 if __name__ == "__main__":

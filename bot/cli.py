@@ -8,8 +8,9 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot.briefing.model import BriefingError
 from bot.content import content_files, parse_file
@@ -30,7 +31,6 @@ def _fail(message: str, code: int = 1) -> int:
 
 async def _with_core(settings: Settings, work: Callable[[Core], Awaitable[int]], *, load: bool = True) -> int:
     from bot.core import Core
-
     from storage import DatabaseUnavailable
 
     try:
@@ -113,13 +113,17 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(f"{briefing.id}: {briefing.title}")
-        print(f"  {len(briefing.key_points)} key points, {len(briefing.figures)} figures, {len(briefing.quotes)} quotes")
+        print(
+            f"  {len(briefing.key_points)} key points, {len(briefing.figures)} figures, {len(briefing.quotes)} quotes"
+        )
     return 0
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     folder = settings.content_dir
-    tokens = [name for name, value in (("telegram", settings.telegram_token), ("discord", settings.discord_token)) if value]
+    tokens = [
+        name for name, value in (("telegram", settings.telegram_token), ("discord", settings.discord_token)) if value
+    ]
     front_ends = f"front-ends: {', '.join(tokens) or 'console only'}"
     if not folder.is_dir():
         print(f"BOT_CONTENT_DIR: {folder} is not a folder", file=sys.stderr)
@@ -156,8 +160,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             return cmd_console(settings, args)
         # A platform restarts a worker that exits, so the same line would repeat forever:
         # say it once, then wait to be stopped.
-        asyncio.run(_until_stopped("no front-end to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
-                                   "(the console needs a terminal); waiting for SIGTERM"))
+        asyncio.run(
+            _until_stopped(
+                "no front-end to run: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
+                "(the console needs a terminal); waiting for SIGTERM"
+            )
+        )
         return EXIT_USAGE
     from bot.service import run_service
 
@@ -168,12 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Briefing Bot: news briefings for chats.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log everything to the terminal (INFO and up)")
     sub = parser.add_subparsers(dest="action", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run every front-end whose token is set (the console when none is)").set_defaults(func=cmd_run)
+    sub.add_parser("run", help="run every front-end whose token is set (the console when none is)").set_defaults(
+        func=cmd_run
+    )
     sub.add_parser("console", help="chat with the bot in this terminal").set_defaults(func=cmd_console)
     ask = sub.add_parser("ask", help='answer one command, e.g. ask "/figures"')
     ask.add_argument("command", nargs="+", help="the command and its arguments")
     ask.set_defaults(func=cmd_ask)
-    sub.add_parser("reload", help="load changed briefing files and make every feed due now").set_defaults(func=cmd_reload)
+    sub.add_parser("reload", help="load changed briefing files and make every feed due now").set_defaults(
+        func=cmd_reload
+    )
     parse = sub.add_parser("parse", help="show what the bot would store for a file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="print JSON")
@@ -194,13 +206,18 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as exc:
         return _fail(str(exc), EXIT_USAGE)
     from bot.logs import setup_logging
-
     from storage.url import password_of
 
-    secrets = [settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret,
-               settings.dashboard_token, password_of(settings.database_url) or ""]
-    console = args.action == "console" or (args.action == "run" and not settings.telegram_token
-                                           and not settings.discord_token and sys.stdin.isatty())
+    secrets = [
+        settings.telegram_token,
+        settings.discord_token,
+        settings.telegram_webhook_secret,
+        settings.dashboard_token,
+        password_of(settings.database_url) or "",
+    ]
+    console = args.action == "console" or (
+        args.action == "run" and not settings.telegram_token and not settings.discord_token and sys.stdin.isatty()
+    )
     json_lines = settings.log_format == "json"
     if args.verbose or (args.action == "run" and not console):
         setup_logging(settings.log_level, secrets, json_lines=json_lines)

@@ -17,9 +17,9 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from bot.briefing.model import Briefing, BriefingError
 from bot.briefing.parser import MAX_BRIEFING_BYTES, parse_briefing, size_problem
@@ -94,8 +94,13 @@ def parse_file(path: Path, folder: Path | None = None, max_bytes: int = MAX_BRIE
 
 
 class ContentLoader:
-    def __init__(self, repo: BriefingRepository, folder: Path, on_change: ChangeHook | None = None,
-                 max_bytes: int = MAX_BRIEFING_BYTES):
+    def __init__(
+        self,
+        repo: BriefingRepository,
+        folder: Path,
+        on_change: ChangeHook | None = None,
+        max_bytes: int = MAX_BRIEFING_BYTES,
+    ):
         self.repo = repo
         self.folder = folder
         self.max_bytes = max_bytes

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from bot.announcements import briefing_alert, broadcast_alert
 from bot.content import ContentLoader, ReloadReport
@@ -25,9 +25,9 @@ from storage import (
     SubscriptionRepository,
     open_database,
 )
-from storage.languages import LanguageRepository
-from storage.fleet import FleetRepository
 from storage.feeds import FeedRepository
+from storage.fleet import FleetRepository
+from storage.languages import LanguageRepository
 from storage.operations import OperationsRepository
 from storage.outbox import OutboxRepository
 
@@ -71,8 +71,9 @@ class Core:
             audit=AuditRepository(db),
             state=StateRepository(db),
             operations=OperationsRepository(db),
-            loader=ContentLoader(briefings, settings.content_dir, on_change=briefing_alert,
-                                 max_bytes=settings.max_briefing_bytes),
+            loader=ContentLoader(
+                briefings, settings.content_dir, on_change=briefing_alert, max_bytes=settings.max_briefing_bytes
+            ),
             languages=LanguageRepository(db),
             feeds=FeedService(FeedRepository(db), settings, clock),
             _db=db,

@@ -97,8 +97,11 @@ async def _fetch(core: Core, args: argparse.Namespace) -> int:
     """Fetch now and say what changed; non-zero when any feed failed."""
     if args.id is not None and await core.feeds.repo.get(args.id) is None:
         return _error(f"there is no feed {args.id}")
-    ids = [args.id] if args.id is not None else [f.id for f in await core.feeds.repo.list_feeds()
-                                                   if f.status != "stopped"]
+    ids = (
+        [args.id]
+        if args.id is not None
+        else [f.id for f in await core.feeds.repo.list_feeds() if f.status != "stopped"]
+    )
     reports = await core.feeds.poll_due(ids)
     names = {f.id: f.name for f in await core.feeds.repo.list_feeds()}
     failed = 0
@@ -120,7 +123,12 @@ async def _fetch(core: Core, args: argparse.Namespace) -> int:
 
 
 ACTIONS: dict[str, Callable[[Core, argparse.Namespace], Awaitable[int]]] = {
-    "add": _add, "list": _list, "remove": _remove, "resume": _resume, "import": _import, "export": _export,
+    "add": _add,
+    "list": _list,
+    "remove": _remove,
+    "resume": _resume,
+    "import": _import,
+    "export": _export,
     "fetch": _fetch,
 }
 
@@ -133,8 +141,10 @@ def add_parser(sub: argparse._SubParsersAction, run: Callable[[Settings, argpars
     add.add_argument("--every", metavar="MINUTES", help="fetch interval in minutes (decimals allowed)")
     add.add_argument("--no-pages", action="store_true", help="never fetch article pages; use the items' own text")
     actions.add_parser("list", help="every feed with its health")
-    for name, text in (("remove", "stop following a feed (its briefings stay)"),
-                       ("resume", "fetch a feed now, restarting it if it was stopped")):
+    for name, text in (
+        ("remove", "stop following a feed (its briefings stay)"),
+        ("resume", "fetch a feed now, restarting it if it was stopped"),
+    ):
         action = actions.add_parser(name, help=text)
         action.add_argument("id", type=int)
     opml = actions.add_parser("import", help="follow every feed of an OPML file")

@@ -75,9 +75,16 @@ def process_id() -> str:
 
 
 class Fleet:
-    def __init__(self, core: Core, limiters: Iterable[Paced] = (), *, delivering: bool = False,
-                 heartbeat: float = HEARTBEAT_SECONDS, stale: float = STALE_SECONDS,
-                 lead_check: float = LEAD_CHECK_SECONDS):
+    def __init__(
+        self,
+        core: Core,
+        limiters: Iterable[Paced] = (),
+        *,
+        delivering: bool = False,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        stale: float = STALE_SECONDS,
+        lead_check: float = LEAD_CHECK_SECONDS,
+    ):
         self.core = core
         self.repo = core.fleet
         self.limiters = list(limiters)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bot.briefing.model import Briefing
 from storage import BriefingRepository, SearchHit
@@ -29,8 +29,9 @@ RECHECK_SECONDS = 1.0
 
 
 class Library:
-    def __init__(self, repo: BriefingRepository, *, recheck: float = RECHECK_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, repo: BriefingRepository, *, recheck: float = RECHECK_SECONDS, clock: Callable[[], float] = time.monotonic
+    ):
         self.repo = repo
         self.recheck = recheck
         self.clock = clock
@@ -71,8 +72,10 @@ class Library:
         """Matching sentences, each with its briefing's title, grouped by briefing."""
         hits = await self.repo.search(words, briefing_id, limit)
         await self._refresh_if_stale()
-        return [(h, self._by_id[h.briefing_id].briefing.title if h.briefing_id in self._by_id else h.briefing_id)
-                for h in hits]
+        return [
+            (h, self._by_id[h.briefing_id].briefing.title if h.briefing_id in self._by_id else h.briefing_id)
+            for h in hits
+        ]
 
     async def _refresh_if_stale(self) -> None:
         now = self.clock()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from bot.logformat import JsonFormatter
 
@@ -42,8 +42,9 @@ class DropExpected(logging.Filter):
         return "maximum number of running instances reached" not in record.getMessage()
 
 
-def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None = None,
-                  json_lines: bool = False) -> RedactTokens:
+def setup_logging(
+    level: str, secrets: Iterable[str] = (), *, file: Path | None = None, json_lines: bool = False
+) -> RedactTokens:
     """Log to stderr, or to ``file`` (appended, its folder made) where the terminal is a conversation;
     ``json_lines`` writes one JSON object per line (BOT_LOG_FORMAT=json)."""
     redactor = RedactTokens(secrets)
@@ -53,8 +54,9 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *, file: Path | None 
         handler = logging.FileHandler(file, encoding="utf-8")
     else:
         handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if json_lines else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(redactor)
     handler.addFilter(DropExpected())
     root = logging.getLogger()

@@ -6,8 +6,8 @@ reactivate a subscription) are audited like the chat commands, as platform "web"
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from bot.briefing.model import Briefing, Figure
 from bot.core import Core
@@ -40,8 +40,9 @@ def _figure(f: Figure) -> FigureRow:
 
 
 def _delivery(d: DeliveryInfo) -> DeliveryRow:
-    return DeliveryRow(d.id, d.platform, d.chat_id, d.kind, d.status, d.attempts, d.created_at,
-                       d.next_attempt_at, d.last_error)
+    return DeliveryRow(
+        d.id, d.platform, d.chat_id, d.kind, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_error
+    )
 
 
 @dataclass
@@ -80,7 +81,9 @@ class CoreOperations:
             entries = [e for e in entries if e.briefing.id in matching or needle in e.briefing.title.lower()]
         counts = await self.core.operations.version_counts()
         return [
-            BriefingRow(e.briefing.id, e.briefing.title, e.briefing.published, e.loaded_at, counts.get(e.briefing.id, 1))
+            BriefingRow(
+                e.briefing.id, e.briefing.title, e.briefing.published, e.loaded_at, counts.get(e.briefing.id, 1)
+            )
             for e in entries[:limit]
         ]
 
@@ -94,16 +97,33 @@ class CoreOperations:
             old = Briefing.from_json(v.data)
             versions.append(VersionRow(v.version_id, v.loaded_at, old.title, tuple(_figure(f) for f in old.figures)))
         return BriefingDetail(
-            id=b.id, title=b.title, summary=b.summary, published=b.published, source=b.source,
-            key_points=tuple(b.key_points), quotes=tuple(QuoteRow(q.text, q.speaker) for q in b.quotes),
-            figures=tuple(_figure(f) for f in b.figures), versions=tuple(versions),
+            id=b.id,
+            title=b.title,
+            summary=b.summary,
+            published=b.published,
+            source=b.source,
+            key_points=tuple(b.key_points),
+            quotes=tuple(QuoteRow(q.text, q.speaker) for q in b.quotes),
+            figures=tuple(_figure(f) for f in b.figures),
+            versions=tuple(versions),
         )
 
     async def subscriptions(self, offset: int = 0, limit: int = 100, inactive_only: bool = False) -> SubscriptionPage:
         subs, total = await self.core.operations.subscription_page(offset, limit, inactive_only)
         rows = tuple(
-            SubscriptionRow(s.id, s.platform, s.chat_id, s.thread_id, s.mode, s.digest_time, s.timezone, s.keywords,
-                            s.active, s.inactive_reason, s.last_delivery_at)
+            SubscriptionRow(
+                s.id,
+                s.platform,
+                s.chat_id,
+                s.thread_id,
+                s.mode,
+                s.digest_time,
+                s.timezone,
+                s.keywords,
+                s.active,
+                s.inactive_reason,
+                s.last_delivery_at,
+            )
             for s in subs
         )
         return SubscriptionPage(rows, total)
@@ -130,8 +150,15 @@ class CoreOperations:
 
     async def _audit(self, operator: Operator, action: str, args: str, outcome: str) -> None:
         await self.core.audit.record(
-            AuditEntry(self.core.clock(), "web", None, None, action, f"{operator.name}@{operator.address} {args}"[:500],
-                       outcome)
+            AuditEntry(
+                self.core.clock(),
+                "web",
+                None,
+                None,
+                action,
+                f"{operator.name}@{operator.address} {args}"[:500],
+                outcome,
+            )
         )
 
     async def reload(self, operator: Operator) -> ActionResult:

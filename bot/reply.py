@@ -6,8 +6,8 @@ nothing of the project, so any layer can use it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Union
 
 BOLD = frozenset({"bold"})
 
@@ -31,7 +31,7 @@ class Bullets:
     items: tuple[tuple[Span, ...], ...]
 
 
-Block = Union[Paragraph, Bullets]
+Block = Paragraph | Bullets
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Action:
 
 
 ActionRow = tuple[Action, ...]
-Inline = list[Union[Span, str]]  # what a paragraph or a bullet is made of, before it is built
+Inline = list[Span | str]  # what a paragraph or a bullet is made of, before it is built
 Line = tuple[tuple[Span, ...], bool]  # a line's spans, and whether it starts a new block
 
 

@@ -33,7 +33,9 @@ PAID_BROADCAST_PER_SECOND = 1000.0
 
 def telegram_limits(s: Settings) -> Limits:
     """Telegram's limits; paid broadcasts (allow_paid_broadcast, billed in Stars) lift the overall one."""
-    overall = max(s.telegram_per_second, PAID_BROADCAST_PER_SECOND) if s.telegram_paid_broadcast else s.telegram_per_second
+    overall = (
+        max(s.telegram_per_second, PAID_BROADCAST_PER_SECOND) if s.telegram_paid_broadcast else s.telegram_per_second
+    )
     return Limits(overall, s.telegram_private_per_second, s.telegram_group_per_minute)
 
 
@@ -85,8 +87,9 @@ async def start_frontends(core: Core, router: CommandRouter | None = None) -> St
     frontends, senders, limiters, concurrency = started
     try:
         if s.telegram_token:
-            from bot.frontends.on_telegram.app import TelegramFrontend
             from telegram.error import InvalidToken, TelegramError
+
+            from bot.frontends.on_telegram.app import TelegramFrontend
 
             telegram = TelegramFrontend(core, router)
             try:
@@ -161,9 +164,15 @@ async def run_service(settings: Settings) -> int:
         except StartupError as exc:
             log.error("%s", exc)
             return 1
-        worker = DeliveryWorker(core, started.senders, started.limiters, concurrency=started.concurrency,
-                                lease_seconds=settings.lease_seconds, claim_seconds=settings.claim_seconds,
-                                observe=metrics.delivery)
+        worker = DeliveryWorker(
+            core,
+            started.senders,
+            started.limiters,
+            concurrency=started.concurrency,
+            lease_seconds=settings.lease_seconds,
+            claim_seconds=settings.claim_seconds,
+            observe=metrics.delivery,
+        )
         jobs = AlertJobs(core, worker)
         fleet = await join_fleet(core, started)
         jobs.start()
@@ -175,7 +184,7 @@ async def run_service(settings: Settings) -> int:
         log.info("stopping")
         try:
             await asyncio.wait_for(_shutdown(core, jobs, fleet, started.frontends), STOP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("shutdown took longer than %.0f s; exiting anyway", STOP_TIMEOUT)
         return 0
     finally:
@@ -192,8 +201,9 @@ async def start_web(core: Core, metrics: Metrics, connected: Connected) -> WebSe
         raise StartupError(str(exc)) from None
     if address is None:
         return None
-    server = WebServer(build_app(CoreOperations(core, connected), metrics, token=core.settings.dashboard_token,
-                                 clock=core.clock))
+    server = WebServer(
+        build_app(CoreOperations(core, connected), metrics, token=core.settings.dashboard_token, clock=core.clock)
+    )
     try:
         core.http_address = await server.start(address)
     except ListenError as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
@@ -124,7 +125,13 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("telegram_webhook_secret", "telegram", "webhook_secret", "TELEGRAM_WEBHOOK_SECRET", str),
     ("telegram_paid_broadcast", "telegram", "paid_broadcast", "TELEGRAM_PAID_BROADCAST", _bool),
     ("telegram_per_second", "telegram", "messages_per_second", "TELEGRAM_MESSAGES_PER_SECOND", _positive(float)),
-    ("telegram_private_per_second", "telegram", "private_chat_per_second", "TELEGRAM_PRIVATE_CHAT_PER_SECOND", _positive(float)),
+    (
+        "telegram_private_per_second",
+        "telegram",
+        "private_chat_per_second",
+        "TELEGRAM_PRIVATE_CHAT_PER_SECOND",
+        _positive(float),
+    ),
     ("telegram_group_per_minute", "telegram", "group_per_minute", "TELEGRAM_GROUP_PER_MINUTE", _positive(float)),
     ("telegram_concurrency", "telegram", "concurrency", "TELEGRAM_CONCURRENCY", _positive(int)),
     ("discord_token", "discord", "token", "DISCORD_BOT_TOKEN", str),
@@ -136,8 +143,9 @@ _SPEC: tuple[tuple[str, str, str, str, Callable[[Any], Any]], ...] = (
     ("discord_concurrency", "discord", "concurrency", "DISCORD_CONCURRENCY", _positive(int)),
 )
 
-SECRET_ENV = frozenset({"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BOT_DASHBOARD_TOKEN",
-                        "BOT_DATABASE_URL"})
+SECRET_ENV = frozenset(
+    {"TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BOT_DASHBOARD_TOKEN", "BOT_DATABASE_URL"}
+)
 
 
 @dataclass(frozen=True)
@@ -184,16 +192,17 @@ class Settings:
 
     def __repr__(self) -> str:  # never print a token, even by accident in a traceback
         shown = {
-            f.name: ("***" if f.name.endswith(("token", "secret", "database_url")) and getattr(self, f.name)
-                     else getattr(self, f.name))
+            f.name: (
+                "***"
+                if f.name.endswith(("token", "secret", "database_url")) and getattr(self, f.name)
+                else getattr(self, f.name)
+            )
             for f in fields(self)
         }
         return f"Settings({shown})"
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, defaults_file: Path | None = None
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, defaults_file: Path | None = None) -> Settings:
     """Merge the TOML defaults with the environment; raise SettingError naming a bad setting."""
     env = os.environ if environ is None else environ
     path = defaults_file or Path(env.get("BOT_CONFIG") or DEFAULTS_FILE)

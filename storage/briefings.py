@@ -110,7 +110,7 @@ class BriefingRepository:
     async def version_data(self, version_ids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
         for start in range(0, len(version_ids), 500):
-            chunk = version_ids[start:start + 500]
+            chunk = version_ids[start : start + 500]
             marks = ",".join("?" for _ in chunk)
             rows = await self.db.fetchall(f"SELECT id, data FROM briefing_versions WHERE id IN ({marks})", chunk)
             out.update({r[0]: json.loads(r[1]) for r in rows})
@@ -138,8 +138,9 @@ class BriefingRepository:
         # sentences with the rarest words first (a question's "what" and "in" count for little).
         rows = await dialect.search(self.db, dialect.search_query(words, any_word=False), briefing_id, limit)
         if not rows and len(words) > 1:
-            rows = await dialect.search(self.db, dialect.search_query(words, any_word=True), briefing_id, limit,
-                                        ranked=True)
+            rows = await dialect.search(
+                self.db, dialect.search_query(words, any_word=True), briefing_id, limit, ranked=True
+            )
         return [SearchHit(*row) for row in rows]
 
     async def count(self) -> int:
@@ -168,11 +169,13 @@ async def save_version(tx: Transaction, v: NewVersion, now: float) -> tuple[int,
         "source_path = excluded.source_path, published = excluded.published, updated_at = excluded.updated_at",
         (v.briefing_id, v.source_path, v.data.get("published"), now, now),
     )
-    version_id = int(await tx.scalar(
-        "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?) "
-        "RETURNING id",
-        (v.briefing_id, v.content_hash, v.file_hash, json.dumps(v.data, ensure_ascii=False), now),
-    ))
+    version_id = int(
+        await tx.scalar(
+            "INSERT INTO briefing_versions (briefing_id, content_hash, file_hash, data, loaded_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (v.briefing_id, v.content_hash, v.file_hash, json.dumps(v.data, ensure_ascii=False), now),
+        )
+    )
     await tx.execute("UPDATE briefings SET current_version = ? WHERE id = ?", (version_id, v.briefing_id))
     await tx.execute("DELETE FROM sentences WHERE briefing_id = ?", (v.briefing_id,))
     await tx.executemany(

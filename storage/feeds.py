@@ -78,8 +78,25 @@ _ITEM_COLUMNS = "key, briefing_id, content_hash, updated, source, published, pag
 
 
 def _feed(row, items: int = 0) -> StoredFeed:
-    return StoredFeed(row[0], row[1], row[2], float(row[3]), bool(row[4]), row[5], row[6], row[7], row[8],
-                      int(row[9]), row[10], row[11], row[12], row[13], bool(row[14]), row[15], items)
+    return StoredFeed(
+        row[0],
+        row[1],
+        row[2],
+        float(row[3]),
+        bool(row[4]),
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        int(row[9]),
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        bool(row[14]),
+        row[15],
+        items,
+    )
 
 
 def _item(row) -> StoredItem:
@@ -90,8 +107,9 @@ class FeedRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    async def add(self, url: str, name: str, minutes: float, *, pages: bool, kind: str, next_due: float,
-                  now: float) -> StoredFeed:
+    async def add(
+        self, url: str, name: str, minutes: float, *, pages: bool, kind: str, next_due: float, now: float
+    ) -> StoredFeed:
         """A new feed, due at ``next_due``; FeedExists when the address is already one."""
         async with self.db.transaction() as tx:
             await tx.lock("feeds")
@@ -114,10 +132,12 @@ class FeedRepository:
 
     async def list_feeds(self) -> list[StoredFeed]:
         """Every feed with the number of briefings it published, oldest first."""
-        counts = dict(await self.db.fetchall(
-            "SELECT feed_id, COUNT(*) FROM briefings WHERE feed_id IS NOT NULL AND current_version IS NOT NULL "
-            "GROUP BY feed_id"
-        ))
+        counts = dict(
+            await self.db.fetchall(
+                "SELECT feed_id, COUNT(*) FROM briefings WHERE feed_id IS NOT NULL AND current_version IS NOT NULL "
+                "GROUP BY feed_id"
+            )
+        )
         rows = await self.db.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY id")
         return [_feed(row, int(counts.get(row[0], 0))) for row in rows]
 
@@ -131,8 +151,9 @@ class FeedRepository:
         """Feeds to poll now: due and not stopped (or the named ones, whatever their schedule)."""
         if feed_ids is not None:
             marks = ",".join("?" for _ in feed_ids) or "NULL"
-            rows = await self.db.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id IN ({marks}) ORDER BY id",
-                                          list(feed_ids))
+            rows = await self.db.fetchall(
+                f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id IN ({marks}) ORDER BY id", list(feed_ids)
+            )
         else:
             rows = await self.db.fetchall(
                 f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' ORDER BY next_due, id",
@@ -148,12 +169,15 @@ class FeedRepository:
             await tx.lock("feeds")
             if feed_ids is not None:
                 marks = ",".join("?" for _ in feed_ids) or "NULL"
-                rows = await tx.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id IN ({marks}) ORDER BY id",
-                                         list(feed_ids))
+                rows = await tx.fetchall(
+                    f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id IN ({marks}) ORDER BY id", list(feed_ids)
+                )
             else:
                 rows = await tx.fetchall(
                     f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_due <= ? AND status != 'stopped' "
-                    "ORDER BY next_due, id", (now,))
+                    "ORDER BY next_due, id",
+                    (now,),
+                )
             await tx.executemany(
                 "UPDATE feeds SET next_due = ?, fetch_now = 0 WHERE id = ? AND status != 'stopped'",
                 [(now + hold_seconds, row[0]) for row in rows],
@@ -188,8 +212,9 @@ class FeedRepository:
         )
         return {row[0]: row[1] for row in rows}
 
-    async def known_items(self, feed_id: int, key: str, content_hash: str) -> tuple[StoredItem | None,
-                                                                                     StoredItem | None]:
+    async def known_items(
+        self, feed_id: int, key: str, content_hash: str
+    ) -> tuple[StoredItem | None, StoredItem | None]:
         """(the item stored under ``key``, an item of this feed stored with ``content_hash``)."""
         by_key = await self.db.fetchone(
             f"SELECT {_ITEM_COLUMNS} FROM feed_items WHERE feed_id = ? AND key = ?", (feed_id, key)
@@ -204,8 +229,14 @@ class FeedRepository:
         async with self.db.transaction() as tx:
             await _save_item(tx, feed_id, item)
 
-    async def publish_item(self, feed_id: int, item: StoredItem, version_for: Callable[[str], NewVersion],
-                           announce: Announce | None, now: float) -> tuple[Outcome, str]:
+    async def publish_item(
+        self,
+        feed_id: int,
+        item: StoredItem,
+        version_for: Callable[[str], NewVersion],
+        announce: Announce | None,
+        now: float,
+    ) -> tuple[Outcome, str]:
         """Store the item's briefing (built by ``version_for(briefing id)``), its alert and the item row together.
 
         Returns (outcome, the briefing id used). ``announce`` is None for a baseline. A new item whose id is
@@ -221,8 +252,9 @@ class FeedRepository:
                 return "same", owner or item.briefing_id
             version = version_for(briefing_id)
             version_id, previous = await save_version(tx, version, now)
-            await tx.execute("UPDATE briefings SET feed_id = ?, source_url = ? WHERE id = ?",
-                             (feed_id, item.source, briefing_id))
+            await tx.execute(
+                "UPDATE briefings SET feed_id = ?, source_url = ? WHERE id = ?", (feed_id, item.source, briefing_id)
+            )
             await _save_item(tx, feed_id, _with_id(item, briefing_id))
             if version_id == 0:
                 return "same", briefing_id
@@ -241,9 +273,19 @@ class FeedRepository:
                 "status = ?, last_error = ?, last_success = COALESCE(?, last_success), "
                 "baseline_done = CASE WHEN ? = 1 THEN 1 ELSE baseline_done END, "
                 "name = CASE WHEN name = url THEN COALESCE(?, name) ELSE name END WHERE id = ?",
-                (outcome.etag, outcome.last_modified, outcome.next_due, outcome.failures, outcome.failing_since,
-                 outcome.status, outcome.error, at if success else None, int(success),
-                 outcome.title[:200] if outcome.title else None, feed_id),
+                (
+                    outcome.etag,
+                    outcome.last_modified,
+                    outcome.next_due,
+                    outcome.failures,
+                    outcome.failing_since,
+                    outcome.status,
+                    outcome.error,
+                    at if success else None,
+                    int(success),
+                    outcome.title[:200] if outcome.title else None,
+                    feed_id,
+                ),
             )
 
 
@@ -281,8 +323,16 @@ async def _feed_exists(tx: Transaction, feed_id: int) -> bool:
 
 
 def _with_id(item: StoredItem, briefing_id: str) -> StoredItem:
-    return StoredItem(item.key, briefing_id, item.content_hash, item.updated, item.source, item.published,
-                      item.page_etag, item.page_last_modified)
+    return StoredItem(
+        item.key,
+        briefing_id,
+        item.content_hash,
+        item.updated,
+        item.source,
+        item.published,
+        item.page_etag,
+        item.page_last_modified,
+    )
 
 
 async def _save_item(tx: Transaction, feed_id: int, item: StoredItem) -> None:
@@ -292,6 +342,15 @@ async def _save_item(tx: Transaction, feed_id: int, item: StoredItem) -> None:
         "content_hash = excluded.content_hash, updated = excluded.updated, source = excluded.source, "
         "published = excluded.published, page_etag = excluded.page_etag, "
         "page_last_modified = excluded.page_last_modified",
-        (feed_id, item.key, item.briefing_id, item.content_hash, item.updated, item.source, item.published,
-         item.page_etag, item.page_last_modified),
+        (
+            feed_id,
+            item.key,
+            item.briefing_id,
+            item.content_hash,
+            item.updated,
+            item.source,
+            item.published,
+            item.page_etag,
+            item.page_last_modified,
+        ),
     )

@@ -87,8 +87,15 @@ async def enqueue_alert(
     alert_id = await tx.scalar(
         "INSERT INTO alerts (kind, briefing_id, dedup_key, payload, search_text, created_at, feed_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-        (alert.kind, alert.briefing_id, alert.dedup_key, json.dumps(alert.payload, ensure_ascii=False),
-         alert.search_text, now, alert.feed_id),
+        (
+            alert.kind,
+            alert.briefing_id,
+            alert.dedup_key,
+            json.dumps(alert.payload, ensure_ascii=False),
+            alert.search_text,
+            now,
+            alert.feed_id,
+        ),
     )
     if alert_id is None:
         return 0
@@ -102,7 +109,8 @@ async def enqueue_alert(
             (now,),
         )
         targets = [
-            sub_id for sub_id, keywords, feeds in rows
+            sub_id
+            for sub_id, keywords, feeds in rows
             if (keywords == "[]" or keywords_match(json.loads(keywords), alert.search_text))
             and feeds_match(feeds, alert.feed_id)
         ]
@@ -129,9 +137,7 @@ class OutboxRepository:
         """A subscription's digest for a local day, and the note that it is queued, together."""
         async with self.db.transaction() as tx:
             queued = await enqueue_alert(tx, alert, now, subscription_ids=[subscription_id])
-            await tx.execute(
-                "UPDATE subscriptions SET last_digest_date = ? WHERE id = ?", (day, subscription_id)
-            )
+            await tx.execute("UPDATE subscriptions SET last_digest_date = ? WHERE id = ?", (day, subscription_id))
             return queued
 
     async def release_in_flight(self) -> int:
@@ -155,8 +161,19 @@ class OutboxRepository:
             payload = payloads.get(row.alert_id)
             if payload is None:  # one alert fans out to many rows: decode it once
                 payload = payloads[row.alert_id] = json.loads(row.payload)
-            out.append(Delivery(row.id, row.alert_id, row.attempts, row.subscription_id, row.platform,
-                                row.chat_id, row.thread_id, row.kind, payload))
+            out.append(
+                Delivery(
+                    row.id,
+                    row.alert_id,
+                    row.attempts,
+                    row.subscription_id,
+                    row.platform,
+                    row.chat_id,
+                    row.thread_id,
+                    row.kind,
+                    payload,
+                )
+            )
         return out
 
     async def finish(

@@ -35,8 +35,21 @@ _COLUMNS = (
 
 def _subscription(row) -> Subscription:
     return Subscription(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(json.loads(row[7])),
-        bool(row[8]), row[9], row[10], row[11] or row[10], row[12], row[13], tuple(json.loads(row[14] or "[]")),
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        tuple(json.loads(row[7])),
+        bool(row[8]),
+        row[9],
+        row[10],
+        row[11] or row[10],
+        row[12],
+        row[13],
+        tuple(json.loads(row[14] or "[]")),
     )
 
 
@@ -88,8 +101,19 @@ class SubscriptionRepository:
                 "started_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.started_at "
                 "ELSE excluded.started_at END "
                 f"RETURNING {_COLUMNS}",
-                (platform, chat_id, thread_id, mode, digest_time, timezone, json.dumps(list(keywords)), now, now, now,
-                 json.dumps(list(feeds))),
+                (
+                    platform,
+                    chat_id,
+                    thread_id,
+                    mode,
+                    digest_time,
+                    timezone,
+                    json.dumps(list(keywords)),
+                    now,
+                    now,
+                    now,
+                    json.dumps(list(feeds)),
+                ),
             )
         if row is None:
             raise RuntimeError("the subscription upsert returned no row")
@@ -97,10 +121,13 @@ class SubscriptionRepository:
 
     async def remove(self, platform: str, chat_id: int, thread_id: int = 0) -> bool:
         async with self.db.transaction() as tx:
-            return await tx.execute(
-                "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
-                (platform, chat_id, thread_id),
-            ) > 0
+            return (
+                await tx.execute(
+                    "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                    (platform, chat_id, thread_id),
+                )
+                > 0
+            )
 
     async def deactivate_chat(self, platform: str, chat_id: int, reason: str, now: float) -> int:
         """Mark every subscription of a chat inactive (kept, so a new /subscribe revives it)."""

@@ -85,10 +85,23 @@ def start_server() -> PostgresServer:
         shutil.chown(folder, as_user)
     server = PostgresServer(folder, _free_port(), bin_dir, as_user)
     try:
-        _run(server, "initdb", "-D", str(folder / "data"), "-U", "postgres", "--auth=trust",
-             "--no-locale", "-E", "UTF8", "--no-sync")
-        options = (f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        _run(
+            server,
+            "initdb",
+            "-D",
+            str(folder / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-locale",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        options = (
+            f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         _run(server, "pg_ctl", "-D", str(folder / "data"), "-o", options, "-l", str(folder / "log"), "-w", "start")
     except BaseException:
         log = folder / "log"

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import query
 from bot.alerts.compose import alert_reply
 from bot.alerts.digest import due_digest
 from bot.alerts.jobs import queue_due_digests
 from bot.alerts.limiter import Limits, RateLimiter
-from bot.outcome import SENT, Outcome
 from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
-from bot.reply import reply_text
-from bot.reply import Reply
+from bot.outcome import SENT, Outcome
+from bot.reply import Reply, reply_text
+from tests.conftest import query
 
 BODY = """Storm Brings Floods to the Coast
 
@@ -150,7 +149,7 @@ async def test_limiter_paces_a_chat_and_the_platform():
     assert limiter.reserve(77) == pytest.approx(30)
 
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -217,7 +216,11 @@ async def test_digest_is_queued_once_per_local_date(setup, core, content_dir):
 def test_alert_text_for_each_kind():
     new = reply_text(alert_reply("new", {"title": "T", "summary": "S.", "key_points": ["k"]}))
     assert new.startswith("New briefing: T") and "S." in new and "• k" in new
-    change = {"old_title": "Old", "new_title": "T", "figures": [{"about": "villages", "old": "28 villages", "new": "35 villages"}]}
+    change = {
+        "old_title": "Old",
+        "new_title": "T",
+        "figures": [{"about": "villages", "old": "28 villages", "new": "35 villages"}],
+    }
     changed = reply_text(alert_reply("changed", {"title": "T", "change": change}))
     assert "Old → T" in changed and "villages: 28 villages → 35 villages" in changed
 
@@ -225,7 +228,7 @@ def test_alert_text_for_each_kind():
 async def test_stalled_delivery_is_detected_and_shown_in_status(setup, core):
     from bot.alerts.jobs import AlertJobs
 
-    router, sender, worker = setup
+    router, _sender, worker = setup
     await subscribe(router, 1)
     await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "broadcast", "stuck?")
     jobs = AlertJobs(core, worker)
@@ -269,6 +272,13 @@ async def test_deliveries_to_a_platform_nothing_here_sends_are_not_a_stall(setup
 def test_an_alert_points_at_its_own_briefing():
     new = reply_text(alert_reply("new", {"briefing_id": "storm", "title": "Storm", "summary": "Rain."}))
     assert "/summary storm for the full briefing" in new
-    digest = reply_text(alert_reply("digest", {"date": "2026-12-04", "items": [
-        {"kind": "new", "briefing_id": "storm", "title": "Storm", "summary": "Rain."}]}))
+    digest = reply_text(
+        alert_reply(
+            "digest",
+            {
+                "date": "2026-12-04",
+                "items": [{"kind": "new", "briefing_id": "storm", "title": "Storm", "summary": "Rain."}],
+            },
+        )
+    )
     assert "/briefings" in digest

@@ -22,18 +22,35 @@ RULES = [
     ("bot.briefing", ("bot.", "storage"), "the domain is pure: it imports nothing else of ours"),
     ("storage", ("bot",), "storage knows nothing of chats, commands or front-ends"),
     ("bot.settings", ("bot.", "storage"), "configuration is a leaf"),
-    *[(below_core, ABOVE_STORAGE, "sources, the library and announcements sit between storage and the core")
-      for below_core in ("bot.content", "bot.sources", "bot.library", "bot.announcements")],
-    ("bot.core", ("bot.commands", "bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
-     "the core sits below everything that uses it"),
-    ("bot.commands", ("bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
-     "commands are platform-neutral and do not deliver alerts themselves"),
-    ("bot.alerts", ("bot.commands", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
-     "alerts reach platforms only through the senders they are given"),
-    ("bot.frontends", ("storage", "bot.alerts", "bot.web", "bot.service", "bot.cli"),
-     "front-ends translate and render; storage only through the core's operations"),
-    ("bot.web", ("storage", "bot.frontends", "bot.service", "bot.cli"),
-     "the web renders; storage only through the core's operations"),
+    *[
+        (below_core, ABOVE_STORAGE, "sources, the library and announcements sit between storage and the core")
+        for below_core in ("bot.content", "bot.sources", "bot.library", "bot.announcements")
+    ],
+    (
+        "bot.core",
+        ("bot.commands", "bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
+        "the core sits below everything that uses it",
+    ),
+    (
+        "bot.commands",
+        ("bot.alerts", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
+        "commands are platform-neutral and do not deliver alerts themselves",
+    ),
+    (
+        "bot.alerts",
+        ("bot.commands", "bot.frontends", "bot.web", "bot.service", "bot.cli"),
+        "alerts reach platforms only through the senders they are given",
+    ),
+    (
+        "bot.frontends",
+        ("storage", "bot.alerts", "bot.web", "bot.service", "bot.cli"),
+        "front-ends translate and render; storage only through the core's operations",
+    ),
+    (
+        "bot.web",
+        ("storage", "bot.frontends", "bot.service", "bot.cli"),
+        "the web renders; storage only through the core's operations",
+    ),
 ]
 
 
@@ -95,8 +112,10 @@ def test_the_graph_is_read(graph):
 def test_layer_rule(graph, layer, forbidden, why):
     crossings = sorted(
         f"{name} imports {target}"
-        for name, (ours, _) in graph.items() if _under(name, layer)
-        for target in ours if any(_under(target, f) or (f.endswith(".") and target.startswith(f)) for f in forbidden)
+        for name, (ours, _) in graph.items()
+        if _under(name, layer)
+        for target in ours
+        if any(_under(target, f) or (f.endswith(".") and target.startswith(f)) for f in forbidden)
         and not _under(target, layer)
     )
     assert not crossings, f"{why}:\n" + "\n".join(crossings)
@@ -111,7 +130,8 @@ def test_leaf_modules_import_nothing_of_ours(graph):
 def test_database_drivers_only_in_storage(graph):
     users = sorted(
         f"{name} imports {driver}"
-        for name, (_, others) in graph.items() if not _under(name, "storage")
+        for name, (_, others) in graph.items()
+        if not _under(name, "storage")
         for driver in others & DATABASE_DRIVERS
     )
     assert not users, "SQL and transactions live in storage/:\n" + "\n".join(users)

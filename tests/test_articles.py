@@ -81,8 +81,12 @@ def test_rewritten_guid_and_date_give_the_same_text_under_the_stored_stamp():
     body = (DATA / "rss2.xml").read_bytes()
     url = "https://news.example/world/rss.xml"
     first = parse_feed(body, url).items[1]
-    rewritten = parse_feed(body.replace(b"Mon, 12 Aug 2024 17:02:00 GMT", b"Wed, 14 Aug 2024 01:00:00 GMT")
-                           .replace(b"heatwave</guid>", b"heatwave-v2</guid>"), url).items[1]
+    rewritten = parse_feed(
+        body.replace(b"Mon, 12 Aug 2024 17:02:00 GMT", b"Wed, 14 Aug 2024 01:00:00 GMT").replace(
+            b"heatwave</guid>", b"heatwave-v2</guid>"
+        ),
+        url,
+    ).items[1]
     stamp = new_stamp(first, feed_id=1)
     assert first.full_article and first.content_hash == rewritten.content_hash
     assert item_briefing_text(first, stamp, feed_name="W") == item_briefing_text(rewritten, stamp, feed_name="W")
@@ -97,14 +101,24 @@ def test_feed_content_is_the_text_when_no_page_is_fetched():
     assert briefing.published == "2024-08-14 04:30 UTC"
 
 
-@pytest.mark.parametrize("title", ['"We will not leave," says mayor', "'Quoted'", "# not a heading", "- not a bullet",
-                                   "Line\nbreak: and colon", "1. Numbered"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        '"We will not leave," says mayor',
+        "'Quoted'",
+        "# not a heading",
+        "- not a bullet",
+        "Line\nbreak: and colon",
+        "1. Numbered",
+    ],
+)
 def test_awkward_titles_survive_the_front_matter(title):
     text = briefing_text(Stamp("abc-123456", None, None), title, "Body text of the story.", feed_name="F")
     assert parse_briefing(text, "x.txt").title == " ".join(title.split())
 
 
 def test_title_only_items_still_parse():
-    briefing = parse_briefing(briefing_text(Stamp("id-1", "https://x/1", "2024-01-01"), "Only a title", "",
-                                            feed_name="F"), "x.txt")
+    briefing = parse_briefing(
+        briefing_text(Stamp("id-1", "https://x/1", "2024-01-01"), "Only a title", "", feed_name="F"), "x.txt"
+    )
     assert briefing.title == "Only a title" and briefing.paragraphs == ()

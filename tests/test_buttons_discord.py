@@ -20,8 +20,11 @@ EDITORS, MANAGER, MEMBER = 120, 130, 131
 MANAGE_CHANNELS = 1 << 4
 AT = {"guild_id": GUILD, "channel_id": CHANNEL}
 LONG_ID = "harbour-" + "x" * 50
-HARBOUR = "Harbour Count Of Many Things\n\n" + " ".join(
-    f"Officials counted {100 + i} boats in harbour number {i + 1}." for i in range(20)) + "\n"
+HARBOUR = (
+    "Harbour Count Of Many Things\n\n"
+    + " ".join(f"Officials counted {100 + i} boats in harbour number {i + 1}." for i in range(20))
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -38,11 +41,13 @@ async def fake():
 @pytest.fixture
 async def frontend(fake, settings, core, content_dir):
     for i in range(9):
-        (content_dir / f"story-{i}.txt").write_text(f"Story Number {i}\n\nSomething happened {i} times.\n",
-                                                   encoding="utf-8")
+        (content_dir / f"story-{i}.txt").write_text(
+            f"Story Number {i}\n\nSomething happened {i} times.\n", encoding="utf-8"
+        )
     (content_dir / f"{LONG_ID}.txt").write_text(HARBOUR, encoding="utf-8")
-    core.settings = replace(settings, discord_token=TOKEN, discord_api_url=fake.api_root,
-                            discord_gateway_url=fake.gateway_url)
+    core.settings = replace(
+        settings, discord_token=TOKEN, discord_api_url=fake.api_root, discord_gateway_url=fake.gateway_url
+    )
     await core.load_if_empty()
     frontend = DiscordFrontend(core, build_router(core), guild_ready_timeout=0.05, ready_timeout=5.0)
     await frontend.start()
@@ -59,8 +64,9 @@ async def command(fake: FakeDiscord, name: str, user: int = MEMBER, **options) -
     return inter.original
 
 
-async def use(fake: FakeDiscord, message: dict, custom_id: str, user: int = MEMBER,
-              values: list[str] | None = None) -> dict:
+async def use(
+    fake: FakeDiscord, message: dict, custom_id: str, user: int = MEMBER, values: list[str] | None = None
+) -> dict:
     inter = await fake.press(message, custom_id, guild_id=GUILD, user_id=user, values=values)
     [response] = await inter.wait_response(1)
     assert inter.errors == [], inter.errors
@@ -111,8 +117,9 @@ def button_in(response: dict, label: str) -> str:
 
 def _message_of(fake: FakeDiscord, response: dict) -> dict:
     """The message a response created (to press the components under it)."""
-    inter = next(i for i in fake.interactions.values()
-                 if i.original and int(i.original["id"]) == response["message_id"])
+    inter = next(
+        i for i in fake.interactions.values() if i.original and int(i.original["id"]) == response["message_id"]
+    )
     return inter.original
 
 

@@ -10,8 +10,8 @@ import pytest
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
-from bot.frontends.on_telegram.app import TelegramFrontend
 from bot.frontends.action_data import ActionCodec
+from bot.frontends.on_telegram.app import TelegramFrontend
 from bot.frontends.on_telegram.buttons import DATA_MAX
 from bot.reply import Action
 from tests.fakes.telegram_api import FakeTelegram
@@ -21,8 +21,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 READER, UK_READER, MEMBER, GROUP_ADMIN = 100, 101, 7, 8
 GROUP, CHANNEL = -500, -1001
 LONG_ID = "harbour-" + "x" * 50
-HARBOUR = "Harbour Count Of Many Things\n\n" + " ".join(
-    f"Officials counted {100 + i} boats in harbour number {i + 1}." for i in range(20)) + "\n"
+HARBOUR = (
+    "Harbour Count Of Many Things\n\n"
+    + " ".join(f"Officials counted {100 + i} boats in harbour number {i + 1}." for i in range(20))
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -42,8 +45,9 @@ async def fake():
 @pytest.fixture
 async def telegram(core, fake, content_dir):
     for i in range(9):  # eleven briefings in all: two pages of the list
-        (content_dir / f"story-{i}.txt").write_text(f"Story Number {i}\n\nSomething happened {i} times.\n",
-                                                   encoding="utf-8")
+        (content_dir / f"story-{i}.txt").write_text(
+            f"Story Number {i}\n\nSomething happened {i} times.\n", encoding="utf-8"
+        )
     (content_dir / f"{LONG_ID}.txt").write_text(HARBOUR, encoding="utf-8")
     core.settings = replace(core.settings, telegram_token=fake.token, telegram_api_url=fake.root)
     await core.load_if_empty()
@@ -62,8 +66,15 @@ async def say(fake: FakeTelegram, chat_id: int, user_id: int, text: str) -> dict
     return (await fake.wait_sent(before + 1, chat_id=chat_id))[before]
 
 
-async def press(fake: FakeTelegram, chat_id: int, user_id: int, message: dict, label: str | None = None,
-                data: str | None = None, sends: int = 0) -> dict:
+async def press(
+    fake: FakeTelegram,
+    chat_id: int,
+    user_id: int,
+    message: dict,
+    label: str | None = None,
+    data: str | None = None,
+    sends: int = 0,
+) -> dict:
     """Press the button with this label under the message (or send raw data); the callback's answer,
     once ``sends`` messages were sent or edited after it."""
     if data is None:
@@ -99,8 +110,13 @@ async def test_briefings_page_forward_and_back_by_editing_the_same_message(teleg
 
 async def test_a_briefing_button_opens_its_summary_whose_buttons_open_its_views(telegram, fake):
     pages = [await say(fake, READER, READER, "/briefings"), await say(fake, READER, READER, "/briefings 2")]
-    listing, kursk = next((page, label) for page in pages for row in labels(page) for label in row
-                          if label.startswith("Ukrainian Offensive"))
+    listing, kursk = next(
+        (page, label)
+        for page in pages
+        for row in labels(page)
+        for label in row
+        if label.startswith("Ukrainian Offensive")
+    )
     answer = await press(fake, READER, READER, listing, kursk, sends=1)
     summary = fake.sent[-1]
     assert summary["method"] == "sendMessage" and summary["text"].startswith("Ukrainian Offensive Pushes Deep")
@@ -125,14 +141,20 @@ async def test_long_figures_are_paged_and_callback_data_stays_within_64_bytes(te
 
 def test_the_codec_keeps_every_action_within_64_bytes_and_reads_it_back():
     codec = ActionCodec(DATA_MAX, remembered=2)
-    actions = [Action("▶", "search", ("київ", "харків", "одеса", "дніпро", "#2"), replace=True),
-               Action("x", "summary", ("kursk-incursion",)), Action("x", "figures", ("a" * 200, "#3"), replace=True)]
+    actions = [
+        Action("▶", "search", ("київ", "харків", "одеса", "дніпро", "#2"), replace=True),
+        Action("x", "summary", ("kursk-incursion",)),
+        Action("x", "figures", ("a" * 200, "#3"), replace=True),
+    ]
     for action in actions:
         data = codec.encode(action)
         assert len(data.encode()) <= DATA_MAX
         back = codec.decode(data)
-        assert back is not None and (back.command, back.args, back.replace) == (action.command, action.args,
-                                                                                action.replace)
+        assert back is not None and (back.command, back.args, back.replace) == (
+            action.command,
+            action.args,
+            action.replace,
+        )
     codec.encode(Action("x", "figures", ("b" * 200,)))  # the oldest long action is forgotten
     assert codec.decode(codec.encode(actions[0])) is not None
     assert codec.decode("h|0123") is None and codec.decode("zz") is None and codec.decode(None) is None

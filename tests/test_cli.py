@@ -12,13 +12,22 @@ from pathlib import Path
 from tests.conftest import BUNDLED, ROOT
 
 
-def run(tmp_path: Path, *args: str, env: dict | None = None, content: Path | None = None) -> subprocess.CompletedProcess:
+def run(
+    tmp_path: Path, *args: str, env: dict | None = None, content: Path | None = None
+) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    environ.update({"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(content or BUNDLED.parent)})
+    environ.update(
+        {"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(content or BUNDLED.parent)}
+    )
     environ.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environ, capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
     )
 
 
@@ -75,8 +84,15 @@ def test_run_without_token_and_terminal_says_so_once_and_waits_to_be_stopped(tmp
     """A platform restarts a worker that exits: one clear line, then no restart loop."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
     environ["BOT_DB_PATH"] = str(tmp_path / "data" / "bot.sqlite3")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environ, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline()  # blocks until the one line is written
     assert "TELEGRAM_BOT_TOKEN" in line and "DISCORD_BOT_TOKEN" in line
@@ -96,8 +112,13 @@ def test_console_answers_piped_commands(tmp_path):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
     environ.update({"BOT_DB_PATH": str(tmp_path / "c.sqlite3"), "BOT_CONTENT_DIR": str(BUNDLED.parent)})
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"], cwd=ROOT, env=environ, input="/keypoints\nquotes\n/quit\n",
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", "console"],
+        cwd=ROOT,
+        env=environ,
+        input="/keypoints\nquotes\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "Key developments" in result.stdout and "Putin" in result.stdout
@@ -126,12 +147,20 @@ def test_check_names_a_missing_content_folder(tmp_path):
 
 def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     big = tmp_path / "big.txt"
-    big.write_text("Many Figures\n\n" + "\n\n".join(f"Officials counted {i} villages on day {i}." for i in range(1, 1500)),
-                   encoding="utf-8")
+    big.write_text(
+        "Many Figures\n\n" + "\n\n".join(f"Officials counted {i} villages on day {i}." for i in range(1, 1500)),
+        encoding="utf-8",
+    )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
     environ["BOT_DB_PATH"] = str(tmp_path / "data" / "bot.sqlite3")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "parse", str(big), "--json"], cwd=ROOT, env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "parse", str(big), "--json"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"{"
     proc.stdout.close()  # like `| head -1`
     _, err = proc.communicate(timeout=60)
@@ -144,12 +173,20 @@ def test_ctrl_c_ends_the_console_at_once(tmp_path):
     import select
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    environ.update({"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(BUNDLED.parent),
-                    "TERM": "dumb"})
+    environ.update(
+        {"BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"), "BOT_CONTENT_DIR": str(BUNDLED.parent), "TERM": "dumb"}
+    )
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], cwd=ROOT, env=environ, stdin=follower,
-                            stdout=follower, stderr=follower, start_new_session=True,
-                            preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        cwd=ROOT,
+        env=environ,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+        preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0),
+    )
     os.close(follower)
     seen = b""
     try:

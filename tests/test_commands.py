@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.conftest import query
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
 from bot.commands.subscribing import SUBSCRIBE_USAGE
-from bot.reply import reply_text
-from bot.reply import Bullets
+from bot.reply import Bullets, reply_text
+from tests.conftest import query
 
 USER = Caller(platform="telegram", chat_id=100, user_id=100, can_manage=True)
 OPERATOR = Caller(platform="telegram", chat_id=42, user_id=42, is_operator=True, can_manage=True)
@@ -29,9 +30,19 @@ async def ask(router, caller, text):
 
 
 async def test_help_lists_every_public_command(router):
-    reply, text = await ask(router, USER, "/help")
-    for name in ["summary", "figures", "keypoints", "developments", "quotes", "briefings", "search", "subscribe",
-                 "unsubscribe", "subscription"]:
+    _reply, text = await ask(router, USER, "/help")
+    for name in [
+        "summary",
+        "figures",
+        "keypoints",
+        "developments",
+        "quotes",
+        "briefings",
+        "search",
+        "subscribe",
+        "unsubscribe",
+        "subscription",
+    ]:
         assert f"/{name}" in text
     assert "/reload" not in text
     _, operator_text = await ask(router, OPERATOR, "/help")
@@ -42,13 +53,13 @@ async def test_summary_has_headline_lead_key_points_and_load_time(router):
     reply, text = await ask(router, USER, "/summary")
     assert reply.title.startswith("Ukrainian Offensive Pushes Deep")
     assert "up to 30 kilometers" in text
-    bullets = [b for b in reply.blocks if isinstance(b, Bullets)][0]
+    bullets = next(b for b in reply.blocks if isinstance(b, Bullets))
     assert len(bullets.items) == 4
     assert "Loaded" in text and "kursk-incursion" in text
 
 
 async def test_figures_lists_each_figure_once(router):
-    reply, text = await ask(router, USER, "/figures")
+    _reply, text = await ask(router, USER, "/figures")
     for label in ["30 km (18 mi)", "11,000 residents", "28 villages", "12 km (7.4 mi)", "40 km", "February 2022"]:
         assert text.count(label) == 1, label
     assert "thousands of residents" in text and "thousands of newly conscripted soldiers" in text
@@ -87,9 +98,9 @@ async def test_unknown_command_and_unknown_briefing(router):
 
 
 async def test_subscribe_confirms_with_summary_once_and_updates(router, core):
-    reply, text = await ask(router, USER, "/subscribe")
+    _, text = await ask(router, USER, "/subscribe")
     assert "Subscribed." in text and "up to 30 kilometers" in text
-    reply, text = await ask(router, USER, "/subscribe daily 08:00 Europe/Kyiv kursk")
+    _reply, text = await ask(router, USER, "/subscribe daily 08:00 Europe/Kyiv kursk")
     assert "Subscription updated." in text and "up to 30 kilometers" not in text
     sub = await core.subscriptions.get("telegram", 100)
     assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == ("daily", "08:00", "Europe/Kyiv", ("kursk",))
@@ -100,15 +111,18 @@ async def test_subscribe_confirms_with_summary_once_and_updates(router, core):
     assert await core.subscriptions.get("telegram", 100) is None
 
 
-@pytest.mark.parametrize(("args", "problem"), [
-    ("daily 25:00", "25:00 is not a time of day: hours go from 00 to 23"),
-    ("daily 08:61", "08:61 is not a time of day"),
-    ("daily", "A daily digest needs a time of day"),
-    ("daily 08:00 Mars/Olympus", "Mars/Olympus is not a time zone I know"),
-    ("daily 08:00 UTC daily", "daily cannot be a keyword here"),
-    ("weekly", "weekly is not a delivery mode"),
-    ("a|b", "a|b cannot be a keyword"),
-])
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ("daily 25:00", "25:00 is not a time of day: hours go from 00 to 23"),
+        ("daily 08:61", "08:61 is not a time of day"),
+        ("daily", "A daily digest needs a time of day"),
+        ("daily 08:00 Mars/Olympus", "Mars/Olympus is not a time zone I know"),
+        ("daily 08:00 UTC daily", "daily cannot be a keyword here"),
+        ("weekly", "weekly is not a delivery mode"),
+        ("a|b", "a|b cannot be a keyword"),
+    ],
+)
 async def test_bad_subscribe_arguments_say_what_is_wrong(router, core, args, problem):
     reply, text = await ask(router, USER, f"/subscribe {args}")
     first, usage = text.split("\n\n")
@@ -121,7 +135,12 @@ async def test_changing_keywords_keeps_the_daily_digest_and_all_clears_them(rout
     await ask(router, USER, "/subscribe daily 07:30 Europe/Kyiv")
     await ask(router, USER, "/subscribe drones kursk")
     sub = await core.subscriptions.get("telegram", 100)
-    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == ("daily", "07:30", "Europe/Kyiv", ("drones", "kursk"))
+    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == (
+        "daily",
+        "07:30",
+        "Europe/Kyiv",
+        ("drones", "kursk"),
+    )
     await ask(router, USER, "/subscribe instant")
     sub = await core.subscriptions.get("telegram", 100)
     assert (sub.mode, sub.keywords) == ("instant", ("drones", "kursk"))
@@ -151,7 +170,7 @@ async def test_search_says_when_hits_were_cut_and_shows_each_headline_once(route
     assert "Page 1; the next one: /search the #2" in text
     assert [a.label for a in reply.actions[0]] == ["▶"] and reply.actions[0][0].args == ("the", "#2")
     second, text2 = await ask(router, USER, "/search the #2")
-    assert second.ok and text2 != text and [a.label for a in second.actions[0]][0] == "◀"
+    assert second.ok and text2 != text and next(a.label for a in second.actions[0]) == "◀"
     assert text.count("Ukrainian Offensive Pushes Deep") == 1
     long_query = "kursk " + "x" * 500
     _, text = await ask(router, USER, f"/search {long_query}")
@@ -173,7 +192,9 @@ async def test_admin_commands_refused_and_audited(router, core):
     assert reply.ok and "Subscriptions:" in text and "Queue:" in text
     audit = await core.audit.recent()
     assert [(a.command, a.user_id, a.outcome) for a in audit] == [
-        ("status", 42, "ok"), ("broadcast", 100, "refused"), ("reload", 100, "refused"),
+        ("status", 42, "ok"),
+        ("broadcast", 100, "refused"),
+        ("reload", 100, "refused"),
     ]
 
 
@@ -188,7 +209,7 @@ async def test_reload_reports_broken_file_and_keeps_serving(router, core, conten
 async def test_broadcast_queues_for_every_active_subscription(router, core):
     await ask(router, USER, "/subscribe")
     await ask(router, Caller(platform="discord", chat_id=9, user_id=9, can_manage=True), "/subscribe daily 07:00")
-    _, text = await ask(router, OPERATOR, "/broadcast Maintenance at 18:00 \"tonight\"")
+    _, text = await ask(router, OPERATOR, '/broadcast Maintenance at 18:00 "tonight"')
     assert "queued for 2 subscriptions" in text
     payloads = query(core, "SELECT payload FROM alerts WHERE kind = 'broadcast'")
     assert '"tonight"' in payloads[0][0].replace('\\"', '"')
@@ -211,7 +232,8 @@ async def test_reload_from_another_process_is_noticed(router, core, content_dir,
     await ask(router, USER, "/briefings")  # the library is cached now
     (content_dir / "quake.txt").write_text("Quake Hits Region\n\nA quake struck at dawn.\n", encoding="utf-8")
     env = {**os.environ, "BOT_DB_PATH": str(settings.db_path), "BOT_CONTENT_DIR": str(content_dir)}
-    subprocess.run([sys.executable, "-m", "bot", "reload"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
+    command = [sys.executable, "-m", "bot", "reload"]
+    await asyncio.to_thread(subprocess.run, command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
     clock[0] += core.library.recheck  # the database's change counter is read once per recheck interval
     _, text = await ask(router, USER, "/briefings")
     assert "Quake Hits Region" in text

@@ -32,7 +32,11 @@ def test_procfile_runs_the_service_with_python3():
 
 
 def test_requirements_install_the_project_itself():
-    lines = [ln.strip() for ln in (ROOT / "requirements.txt").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in (ROOT / "requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     assert lines == ["."]
     assert (ROOT / ".python-version").read_text().strip() == "3.11"
 
@@ -65,6 +69,7 @@ def test_image_builds_where_a_container_engine_runs(tmp_path):
     engine = docker is not None and subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode == 0
     if not engine:
         return  # no engine on this machine: the file checks above are what can be checked here
-    built = subprocess.run([docker, "build", "-q", "-t", "briefing-bot-test", str(ROOT)], capture_output=True,
-                           text=True, timeout=900)
+    built = subprocess.run(
+        [docker, "build", "-q", "-t", "briefing-bot-test", str(ROOT)], capture_output=True, text=True, timeout=900
+    )
     assert built.returncode == 0, built.stderr

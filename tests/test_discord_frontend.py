@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -15,11 +15,11 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.commands.catalog import build_router
-from bot.reply import Reply, Span, bold, bullets, code, italic, link, para
+from bot.errors import StartupError
 from bot.frontends.on_discord.app import DiscordFrontend
 from bot.frontends.on_discord.render import escape, render, span_markdown
 from bot.frontends.on_discord.sender import classify
-from bot.errors import StartupError
+from bot.reply import Reply, Span, bold, bullets, code, italic, link, para
 from tests.fakes.discord_api import FakeDiscord, pinged
 from tests.fakes.discord_validation import validate_message
 
@@ -46,8 +46,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def on_fake(settings, fake: FakeDiscord, **changes):
-    return replace(settings, discord_token=TOKEN, discord_api_url=fake.api_root,
-                   discord_gateway_url=fake.gateway_url, **changes)
+    return replace(
+        settings, discord_token=TOKEN, discord_api_url=fake.api_root, discord_gateway_url=fake.gateway_url, **changes
+    )
 
 
 @contextlib.asynccontextmanager
@@ -115,23 +116,27 @@ async def test_bad_token_is_a_startup_error(fake, settings, core):
     fake.set_token_valid(False)
     core.settings = on_fake(settings, fake)
     base = Route.BASE
-    with pytest.raises(StartupError, match="^Discord rejected DISCORD_BOT_TOKEN$"):
+    with pytest.raises(StartupError, match=r"^Discord rejected DISCORD_BOT_TOKEN$"):
         async with running(core):
             pass
-    assert Route.BASE == base
+    assert base == Route.BASE
 
 
 async def test_unreachable_server_is_a_startup_error(settings, core):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    core.settings = replace(settings, discord_token=TOKEN, discord_api_url=f"http://127.0.0.1:{port}/api",
-                            discord_gateway_url=f"ws://127.0.0.1:{port}/gateway")
+    core.settings = replace(
+        settings,
+        discord_token=TOKEN,
+        discord_api_url=f"http://127.0.0.1:{port}/api",
+        discord_gateway_url=f"ws://127.0.0.1:{port}/gateway",
+    )
     gateway = DiscordWebSocket.DEFAULT_GATEWAY
     with pytest.raises(StartupError, match="cannot reach Discord"):
         async with running(core):
             pass
-    assert DiscordWebSocket.DEFAULT_GATEWAY == gateway
+    assert gateway == DiscordWebSocket.DEFAULT_GATEWAY
 
 
 # --- reading commands -------------------------------------------------------------------------
@@ -210,11 +215,17 @@ async def test_subscribe_without_manage_channels_is_refused(fake, frontend, core
 
 
 async def test_subscribe_with_manage_channels_stores_one(fake, frontend, core):
-    [reply] = await ask(fake, "subscribe", user=MANAGER, daily_time="07:30", timezone="Europe/Kyiv",
-                        keywords="Kursk, drones")
+    [reply] = await ask(
+        fake, "subscribe", user=MANAGER, daily_time="07:30", timezone="Europe/Kyiv", keywords="Kursk, drones"
+    )
     assert not reply["ephemeral"] and "Subscribed" in text_of(reply)
     sub = await core.subscriptions.get("discord", CHANNEL)
-    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == ("daily", "07:30", "Europe/Kyiv", ("kursk", "drones"))
+    assert (sub.mode, sub.digest_time, sub.timezone, sub.keywords) == (
+        "daily",
+        "07:30",
+        "Europe/Kyiv",
+        ("kursk", "drones"),
+    )
     [bad] = await ask(fake, "subscribe", user=MANAGER, daily_time="25:99")
     assert bad["ephemeral"] and "Usage" in bad["content"]
 
@@ -356,7 +367,6 @@ async def test_telegram_and_discord_share_one_loop_and_storage(fake, settings, c
 
 
 async def test_no_voice_warning_for_a_bot_that_never_speaks(core, caplog):
-    import discord
 
     from bot.frontends.on_discord.app import DiscordFrontend
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.reply import message
 from bot.frontends.on_discord.sender import CACHED_REPLIES, DiscordSender
+from bot.reply import message
 from tests.fakes.discord_api import FakeDiscord
 
 TOKEN = "fake-discord-token"

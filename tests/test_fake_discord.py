@@ -38,9 +38,7 @@ class BriefBot(discord.Client):
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
         @brief.autocomplete("topic")
-        async def topic_autocomplete(
-            interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[str]]:
+        async def topic_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
 
     async def setup_hook(self) -> None:

@@ -9,9 +9,8 @@ import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
-from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken,
-                            NetworkError, RetryAfter)
 
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
 from tests.fakes.telegram_html import HtmlParseError, parse_html
@@ -44,8 +43,7 @@ async def test_get_me(bot: Bot, fake: FakeTelegram) -> None:
 
 async def test_send_message_returns_a_message_ptb_parses(bot: Bot, fake: FakeTelegram) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more")]])
-    first = await bot.send_message(USER, "<b>Hello</b> &amp; welcome", parse_mode=ParseMode.HTML,
-                                   reply_markup=keyboard)
+    first = await bot.send_message(USER, "<b>Hello</b> &amp; welcome", parse_mode=ParseMode.HTML, reply_markup=keyboard)
     second = await bot.send_message(USER, "again")
     assert isinstance(first, Message)
     assert first.text == "Hello & welcome" and first.chat.id == USER
@@ -59,17 +57,20 @@ async def test_send_message_returns_a_message_ptb_parses(bot: Bot, fake: FakeTel
 
 
 async def test_html_script_tag_is_rejected(bot: Bot, fake: FakeTelegram) -> None:
-    with pytest.raises(BadRequest, match='(?i)can\'t parse entities: unsupported start tag "script"'):
+    with pytest.raises(BadRequest, match=r'(?i)can\'t parse entities: unsupported start tag "script"'):
         await bot.send_message(USER, "hi <script>x</script>", parse_mode=ParseMode.HTML)
     assert fake.sent == [] and fake.rejected[0]["error_code"] == 400
 
 
-@pytest.mark.parametrize(("html", "reason"), [
-    ("<b>bold", "Can't find end tag corresponding to start tag \"b\""),
-    ("<b>x</i>", "Unmatched end tag at byte offset 4, expected \"</b>\", found \"</i>\""),
-    ("é < 2", "Unsupported start tag \"\" at byte offset 3"),
-    ("<a href='x'>y", "Can't find end tag corresponding to start tag \"a\""),
-])
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("<b>bold", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
+        ("é < 2", 'Unsupported start tag "" at byte offset 3'),
+        ("<a href='x'>y", 'Can\'t find end tag corresponding to start tag "a"'),
+    ],
+)
 def test_html_errors_match_telegram(html: str, reason: str) -> None:
     with pytest.raises(HtmlParseError) as info:
         parse_html(html)
@@ -87,14 +88,14 @@ async def test_message_length_counts_utf16_after_parsing(bot: Bot) -> None:
     await bot.send_message(USER, "<b>" + "x" * 4096 + "</b>", parse_mode=ParseMode.HTML)
     await bot.send_message(USER, "😀" * 2048)  # 4096 UTF-16 units
     for too_long in ("x" * 4097, "😀" * 2048 + "x"):
-        with pytest.raises(BadRequest, match="(?i)message is too long"):
+        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
             await bot.send_message(USER, too_long)
 
 
 async def test_empty_text_and_unknown_chat(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(USER, "<b> </b>", parse_mode=ParseMode.HTML)
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(-999, "hi")
 
 
@@ -143,7 +144,7 @@ async def test_topics(bot: Bot, fake: FakeTelegram) -> None:
     assert message.message_thread_id == 7 and message.is_topic_message
     fake.close_topic(GROUP, 7)
     for thread in (7, 99):
-        with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
             await bot.send_message(GROUP, "x", message_thread_id=thread)
 
 
@@ -156,12 +157,10 @@ async def test_bad_token_and_unknown_method(bot: Bot, fake: FakeTelegram) -> Non
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{fake.base_url}{fake.token}/noSuchMethod") as response:
             assert response.status == 404
-            assert await response.json() == {"ok": False, "error_code": 404,
-                                              "description": "Not Found"}
+            assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
-async def test_long_poll_returns_injected_update_and_honours_offset(
-        bot: Bot, fake: FakeTelegram) -> None:
+async def test_long_poll_returns_injected_update_and_honours_offset(bot: Bot, fake: FakeTelegram) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=5))
     await fake.wait_polling()
     injected = fake.user_message(USER, USER, "/start now")
@@ -191,8 +190,7 @@ async def test_allowed_updates_remembered_and_filtered(bot: Bot, fake: FakeTeleg
 
 
 async def test_concurrent_get_updates_conflict(fake: FakeTelegram) -> None:
-    async with Bot(fake.token, base_url=fake.base_url) as first, \
-            Bot(fake.token, base_url=fake.base_url) as second:
+    async with Bot(fake.token, base_url=fake.base_url) as first, Bot(fake.token, base_url=fake.base_url) as second:
         older = asyncio.create_task(first.get_updates(timeout=5))
         await fake.wait_polling()
         newer = asyncio.create_task(second.get_updates(timeout=5))
@@ -252,7 +250,7 @@ async def test_commands_and_webhook(bot: Bot, fake: FakeTelegram) -> None:
     await bot.set_my_commands([("start", "Start"), ("help", "Help")])
     assert fake.commands["default"][1] == {"command": "help", "description": "Help"}
     assert [c.command for c in await bot.get_my_commands()] == ["start", "help"]
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([("Bad-Name", "x")])
     await bot.delete_my_commands()
     assert await bot.get_my_commands() == ()
@@ -266,7 +264,7 @@ async def test_edit_and_callback_query(bot: Bot, fake: FakeTelegram) -> None:
     assert await bot.answer_callback_query(query["id"], text="ok")
     edited = await bot.edit_message_text("v2", chat_id=USER, message_id=sent.message_id)
     assert isinstance(edited, Message) and edited.text == "v2"
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("v2", chat_id=USER, message_id=sent.message_id)
     assert [s["method"] for s in fake.sent] == ["sendMessage", "editMessageText"]
 
@@ -291,8 +289,9 @@ async def test_injected_updates_parse_in_ptb(bot: Bot, fake: FakeTelegram) -> No
 async def test_real_application_conversation(fake: FakeTelegram) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
-        await update.effective_message.reply_text(f"<b>Hi</b> {update.effective_user.first_name}",
-                                                  parse_mode=ParseMode.HTML)
+        await update.effective_message.reply_text(
+            f"<b>Hi</b> {update.effective_user.first_name}", parse_mode=ParseMode.HTML
+        )
 
     bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
     app = Application.builder().bot(bot).build()
@@ -315,8 +314,11 @@ async def test_json_body_and_get_query(fake: FakeTelegram) -> None:
     fake.add_chat(GROUP, "supergroup", title="News")
     url = f"{fake.base_url}{fake.token}"
     async with aiohttp.ClientSession() as http:
-        body = {"chat_id": GROUP, "text": "json", "reply_markup": {"inline_keyboard": [
-            [{"text": "Open", "url": "https://example.org"}]]}}
+        body = {
+            "chat_id": GROUP,
+            "text": "json",
+            "reply_markup": {"inline_keyboard": [[{"text": "Open", "url": "https://example.org"}]]},
+        }
         async with http.post(f"{url}/SENDMESSAGE", json=body) as response:
             answer = await response.json()
         assert answer["ok"] and answer["result"]["reply_markup"] == body["reply_markup"]

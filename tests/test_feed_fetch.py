@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -51,10 +51,16 @@ async def test_fetch_page_conditionally(site):
     assert changed.article is not None and "35 villages" in changed.article.text
 
 
-@pytest.mark.parametrize("path, expect", [
-    ("/feeds/rss.xml", "feed"), ("/feeds/feed.json", "feed"), ("/feeds/atom.xml", "feed"),
-    ("/", "discovered"), (ARTICLE, "article"),
-])
+@pytest.mark.parametrize(
+    "path, expect",
+    [
+        ("/feeds/rss.xml", "feed"),
+        ("/feeds/feed.json", "feed"),
+        ("/feeds/atom.xml", "feed"),
+        ("/", "discovered"),
+        (ARTICLE, "article"),
+    ],
+)
 async def test_probe_tells_feeds_pages_and_articles_apart(site, path, expect):
     server, fetcher = site
     found = await probe(fetcher, server.url(path))
@@ -85,8 +91,9 @@ def known(item: FeedItem, **changes) -> KnownItem:
 
 
 def test_item_plans():
-    item = FeedItem("guid:1", "1", "https://x/1", "T", None, datetime(2024, 8, 1, tzinfo=timezone.utc), None,
-                    "short", False, "h1")
+    item = FeedItem(
+        "guid:1", "1", "https://x/1", "T", None, datetime(2024, 8, 1, tzinfo=UTC), None, "short", False, "h1"
+    )
     new = plan_item(item, None, None, pages=True)
     assert new.known is None and new.fetch_page and new.rebuild
     assert not plan_item(item, None, None, pages=False).fetch_page
@@ -95,8 +102,7 @@ def test_item_plans():
     assert not (same.fetch_page or same.rebuild or same.rekeyed)
     rekeyed = plan_item(replace(item, key="guid:2"), None, known(item), pages=True)
     assert rekeyed.rekeyed and not rekeyed.rebuild and not rekeyed.fetch_page
-    corrected = plan_item(replace(item, updated=datetime(2024, 8, 2, tzinfo=timezone.utc)), known(item), None,
-                          pages=True)
+    corrected = plan_item(replace(item, updated=datetime(2024, 8, 2, tzinfo=UTC)), known(item), None, pages=True)
     assert corrected.fetch_page and corrected.rebuild
     edited_full = plan_item(replace(item, full_article=True, content_hash="h2"), known(item), None, pages=True)
     assert edited_full.rebuild and not edited_full.fetch_page
@@ -110,7 +116,7 @@ async def test_worker_processes_read_documents_and_give_up_on_hostile_ones(site)
         good = await fetch_feed(fetcher, server.url("/feeds/atom.xml"), workers=workers)
         assert good.feed is not None and good.feed.items[0].title.startswith("Lunar lander")
         workers.timeout = 0.3
-        with pytest.raises(SourceError, match="took over 0.3 s"):
+        with pytest.raises(SourceError, match=r"took over 0.3 s"):
             await fetch_feed(fetcher, server.url("/feeds/hostile.xml"), workers=workers)
         workers.timeout = 10
         page = await fetch_page(fetcher, server.url(ARTICLE), workers=workers)  # a fresh pool after the kill

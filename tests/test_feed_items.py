@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ def feed(name: str, content_type: str = RSS, url: str = "https://news.example/wo
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def test_rss2_with_namespaces_cdata_entities_and_relative_links():
@@ -87,17 +87,23 @@ def test_json_feed():
     assert parsed.warning == "1 empty item(s) skipped"
 
 
-@pytest.mark.parametrize("body, content_type, reason", [
-    ((DATA / "article.html").read_bytes(), "text/html", "not a feed"),
-    (b"{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [", "application/json", "not valid JSON"),
-    (b"{\"hello\": 1}", "application/json", "without a JSON Feed version"),
-    (b"[" * 100_000 + b"]" * 100_000, "application/feed+json", "JSON"),
-    (b"   ", RSS, "empty document"),
-    (b"<rss version='2.0'><channel><title>x</tit", RSS, "unreadable feed"),
-    (b'<?xml version="1.0" encoding="ut\xc1f-8"?><rss version="2.0"><channel><title>t</title></channel></rss>',
-     RSS, "unreadable feed"),  # found by fuzzing: feedparser decodes the encoding name and fails
-    (b"<!DOCTYPE html>", "text/html", "not a feed"),  # found by fuzzing: nothing left once the DOCTYPE goes
-])
+@pytest.mark.parametrize(
+    "body, content_type, reason",
+    [
+        ((DATA / "article.html").read_bytes(), "text/html", "not a feed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/json", "not valid JSON"),
+        (b'{"hello": 1}', "application/json", "without a JSON Feed version"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/feed+json", "JSON"),
+        (b"   ", RSS, "empty document"),
+        (b"<rss version='2.0'><channel><title>x</tit", RSS, "unreadable feed"),
+        (
+            b'<?xml version="1.0" encoding="ut\xc1f-8"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+            RSS,
+            "unreadable feed",
+        ),  # found by fuzzing: feedparser decodes the encoding name and fails
+        (b"<!DOCTYPE html>", "text/html", "not a feed"),  # found by fuzzing: nothing left once the DOCTYPE goes
+    ],
+)
 def test_documents_without_items_are_refused_with_a_reason(body, content_type, reason):
     with pytest.raises(FeedError) as caught:
         parse_feed(body, "https://x.example/feed", {"Content-Type": content_type})
@@ -132,9 +138,12 @@ def test_entity_declarations_never_expand():
 def test_quadratic_blowup_stays_small():
     big_value = b"x" * 50_000
     refs = b"&a;" * 100_000
-    doc = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + big_value + b'">]>'
-           b"<rss version='2.0'><channel><title>q</title><item><guid>1</guid><description>" + refs
-           + b"</description></item></channel></rss>")
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + big_value + b'">]>'
+        b"<rss version='2.0'><channel><title>q</title><item><guid>1</guid><description>"
+        + refs
+        + b"</description></item></channel></rss>"
+    )
     (item,) = parse_feed(doc, "https://x.example/feed", {"Content-Type": RSS}).items
     assert len(item.text) <= len(refs) and "xxxxx" not in item.text
 
@@ -146,8 +155,9 @@ def test_guid_rewrite_keeps_the_content_hash_and_a_changed_figure_does_not():
     rewritten = rewritten.replace(b"Mon, 12 Aug 2024 17:02:00 GMT", b"Tue, 13 Aug 2024 07:00:00 GMT")
     again = parse_feed(rewritten, "https://news.example/world/rss.xml", {"Content-Type": RSS}).items[1]
     assert again.key != original.key and again.content_hash == original.content_hash
-    corrected = parse_feed(body.replace(b"52 wildfires", b"61 wildfires"), "https://news.example/world/rss.xml",
-                           {"Content-Type": RSS}).items[1]
+    corrected = parse_feed(
+        body.replace(b"52 wildfires", b"61 wildfires"), "https://news.example/world/rss.xml", {"Content-Type": RSS}
+    ).items[1]
     assert corrected.key == original.key and corrected.content_hash != original.content_hash
 
 
@@ -184,19 +194,25 @@ async def test_fetched_feeds_resolve_links_against_the_final_address():
 
 
 def test_json_feed_plain_text_keeps_angle_brackets_and_paragraphs():
-    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", '
-            b'"title": "Rates < 5% for a <b>year</b>", "content_text": "First  para: 3 < 4.\\n\\nSecond para."}]}')
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", '
+        b'"title": "Rates < 5% for a <b>year</b>", "content_text": "First  para: 3 < 4.\\n\\nSecond para."}]}'
+    )
     (item,) = parse_feed(body, "https://x.example/feed.json", {"Content-Type": "application/feed+json"}).items
     assert item.title == "Rates < 5% for a <b>year</b>"
     assert item.text == "First para: 3 < 4.\n\nSecond para."
 
 
 def test_control_characters_and_lone_surrogates_are_dropped():
-    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T\\ud800", "items": [{"id": "1\\u0000", '
-            b'"title": "a\\ud800b", "authors": [{"name": "\\u0007Bo"}], "content_html": "<p>x\\udc00y\\u000bz</p>"}]}')
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "T\\ud800", "items": [{"id": "1\\u0000", '
+        b'"title": "a\\ud800b", "authors": [{"name": "\\u0007Bo"}], "content_html": "<p>x\\udc00y\\u000bz</p>"}]}'
+    )
     (item,) = parse_feed(body, "https://x.example/f.json", {"Content-Type": "application/feed+json"}).items
     assert (item.guid, item.title, item.author, item.text) == ("1", "ab", "Bo", "xyz")
-    rss = (b"<rss version='2.0'><channel><title>T</title><item><guid>g\x01</guid><title>A\x0b B</title>"
-           b"<description>&lt;p&gt;one\x02 two&lt;/p&gt;</description></item></channel></rss>")
+    rss = (
+        b"<rss version='2.0'><channel><title>T</title><item><guid>g\x01</guid><title>A\x0b B</title>"
+        b"<description>&lt;p&gt;one\x02 two&lt;/p&gt;</description></item></channel></rss>"
+    )
     (item,) = parse_feed(rss, "https://x.example/f.xml", {"Content-Type": RSS}).items
     assert item.title == "A B" and item.text == "one two" and "\x01" not in item.key

@@ -59,11 +59,14 @@ async def test_adding_a_feed_probes_once_and_refuses_twice(router, core, site):
     assert query(core, "SELECT COUNT(*) FROM alerts WHERE feed_id IS NOT NULL") == [(0,)]  # a baseline alerts nobody
 
 
-@pytest.mark.parametrize("path, reason", [
-    ("/fault/404", "HTTP 404"),
-    ("/login", "neither a feed nor an article page"),
-    ("/fault/redirect-loop", "redirect"),
-])
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/fault/404", "HTTP 404"),
+        ("/login", "neither a feed nor an article page"),
+        ("/fault/redirect-loop", "redirect"),
+    ],
+)
 async def test_an_address_that_is_no_feed_is_answered_in_one_line_and_not_saved(router, core, site, path, reason):
     reply, text = await ask(router, OPERATOR, f"/addfeed {site.url(path)}")
     assert not reply.ok and text.startswith("Not added: ") and reason in text and "\n" not in text, text
@@ -137,8 +140,10 @@ async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, co
     reader = Caller(platform="telegram", chat_id=200, user_id=200, can_manage=True)
     assert (await ask(router, USER, "/subscribe daily 08:00 feed:1"))[0].ok
     assert (await ask(router, reader, "/subscribe daily 08:00"))[0].ok
-    fresh = ("<item><title>Ceasefire talks resume in Geneva</title><guid>g-9</guid>"
-             "<description>Delegations from 4 countries met on Thursday.</description></item>")
+    fresh = (
+        "<item><title>Ceasefire talks resume in Geneva</title><guid>g-9</guid>"
+        "<description>Delegations from 4 countries met on Thursday.</description></item>"
+    )
     site.set("/feeds/rss.xml", site.pages["/feeds/rss.xml"].body.decode().replace("<item>", fresh + "<item>", 1))
     await core.fetch_feeds_now()
     assert [len(r.added) for r in await core.feeds.poll_due()] == [1]
@@ -149,11 +154,16 @@ async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, co
     tomorrow = datetime.fromtimestamp(sub.started_at, UTC).replace(hour=8, minute=0) + timedelta(days=1, hours=1)
     assert await queue_due_digests(core, tomorrow) == 2
     digests = {}
-    for payload, chat in query(core, "SELECT a.payload, s.chat_id FROM alerts a JOIN deliveries d ON d.alert_id = a.id "
-                                     "JOIN subscriptions s ON s.id = d.subscription_id WHERE a.kind = 'digest'"):
+    for payload, chat in query(
+        core,
+        "SELECT a.payload, s.chat_id FROM alerts a JOIN deliveries d ON d.alert_id = a.id "
+        "JOIN subscriptions s ON s.id = d.subscription_id WHERE a.kind = 'digest'",
+    ):
         digests[chat] = sorted(item["title"] for item in json.loads(payload)["items"])
-    assert digests == {100: ["Ceasefire talks resume in Geneva"],
-                       200: ["Ceasefire talks resume in Geneva", "Quake Hits Region"]}
+    assert digests == {
+        100: ["Ceasefire talks resume in Geneva"],
+        200: ["Ceasefire talks resume in Geneva", "Quake Hits Region"],
+    }
 
 
 async def test_the_scheduled_refresh_leaves_feeds_to_their_own_intervals(router, core, site):

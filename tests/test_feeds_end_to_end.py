@@ -29,8 +29,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 ADMIN, READER = 42, 100
 ARTICLE = "/world/2024/08/kursk-incursion"
 FEED = "/feeds/rss.xml"
-FRESH = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
-         "<description>Delegations from 4 countries met on Thursday.</description></item>")
+FRESH = (
+    "<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
+    "<description>Delegations from 4 countries met on Thursday.</description></item>"
+)
 
 
 async def eventually(check, within: float = 10.0) -> None:
@@ -96,10 +98,13 @@ async def test_baseline_new_item_correction_and_silent_rewrites_reach_a_chat_onc
     assert "Ceasefire talks resume in Geneva" in new["text"]
 
     site.replace(ARTICLE, "28 villages", "35 villages")
-    site.replace(FEED, "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
-                 "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
+    site.replace(
+        FEED,
+        "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
+        "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>",
+    )
     await say(fake, ADMIN, "/reload")
-    [changed] = (await fake.wait_sent(readers_before + 2, chat_id=READER, timeout=15))[readers_before + 1:]
+    [changed] = (await fake.wait_sent(readers_before + 2, chat_id=READER, timeout=15))[readers_before + 1 :]
     assert "28 villages → 35 villages" in changed["text"]
 
     site.replace(FEED, "https://news.example/world/2024/08/heatwave</guid>", "heatwave-2</guid>")
@@ -114,14 +119,29 @@ async def test_baseline_new_item_correction_and_silent_rewrites_reach_a_chat_onc
 
 async def _service(db_path: Path, fake: FakeTelegram, content: Path, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": fake.root, "BOT_DB_PATH": str(db_path),
-        "BOT_CONTENT_DIR": str(content), "BOT_REFRESH_MINUTES": "0", "BOT_LEASE_SECONDS": "1",
-        "BOT_DELIVERY_INTERVAL": "0.2", "BOT_HTTP_LISTEN": "off", "BOT_FETCH_ALLOW_PRIVATE": "true",
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.root,
+            "BOT_DB_PATH": str(db_path),
+            "BOT_CONTENT_DIR": str(content),
+            "BOT_REFRESH_MINUTES": "0",
+            "BOT_LEASE_SECONDS": "1",
+            "BOT_DELIVERY_INTERVAL": "0.2",
+            "BOT_HTTP_LISTEN": "off",
+            "BOT_FETCH_ALLOW_PRIVATE": "true",
+        }
+    )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 
@@ -140,8 +160,16 @@ async def test_sigkill_between_fetching_and_delivering_loses_nothing(settings, t
                 await core.load_if_empty()
                 await core.feeds.add(site.url(FEED), 0.02)  # due again a second after the baseline
                 await core.feeds.poll_due()  # the baseline, before anyone subscribed
-                await core.subscriptions.upsert("telegram", READER, 0, mode="instant", digest_time=None,
-                                                timezone="UTC", keywords=(), now=core.clock() - 1)
+                await core.subscriptions.upsert(
+                    "telegram",
+                    READER,
+                    0,
+                    mode="instant",
+                    digest_time=None,
+                    timezone="UTC",
+                    keywords=(),
+                    now=core.clock() - 1,
+                )
             finally:
                 await core.close()
             site.set(FEED, site.pages[FEED].body.decode().replace("<item>", FRESH + "<item>", 1))
@@ -151,8 +179,10 @@ async def test_sigkill_between_fetching_and_delivering_loses_nothing(settings, t
 
             def refused_once() -> int:
                 with sqlite3.connect(settings.db_path) as db:
-                    return db.execute("SELECT COUNT(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
-                                      "WHERE a.feed_id IS NOT NULL AND d.last_error IS NOT NULL").fetchone()[0]
+                    return db.execute(
+                        "SELECT COUNT(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
+                        "WHERE a.feed_id IS NOT NULL AND d.last_error IS NOT NULL"
+                    ).fetchone()[0]
 
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 30
@@ -164,8 +194,9 @@ async def test_sigkill_between_fetching_and_delivering_loses_nothing(settings, t
 
             second = await _service(settings.db_path, fake, settings.content_dir, log)
             try:
-                await fake.wait_for(lambda f: any("Ceasefire talks" in m["text"] for m in f.sent_to(READER)),
-                                    timeout=30)
+                await fake.wait_for(
+                    lambda f: any("Ceasefire talks" in m["text"] for m in f.sent_to(READER)), timeout=30
+                )
             finally:
                 second.send_signal(signal.SIGTERM)
                 code = await asyncio.wait_for(second.wait(), 10)

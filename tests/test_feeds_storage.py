@@ -22,8 +22,10 @@ from tests.fakes.feed_server import FeedServer
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 ARTICLE = "/world/2024/08/kursk-incursion"
-FRESH = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
-         "<description>Delegations from 4 countries met on Thursday.</description></item>")
+FRESH = (
+    "<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
+    "<description>Delegations from 4 countries met on Thursday.</description></item>"
+)
 
 
 @pytest.fixture
@@ -47,8 +49,10 @@ async def poll(repo: FeedRepository, fetcher: Fetcher, feed_id: int, now: dateti
 
 
 async def alerts(db) -> list[tuple[str, dict]]:
-    return [(kind, json.loads(payload)) for kind, payload in await db.fetchall(
-        "SELECT kind, payload FROM alerts ORDER BY id")]
+    return [
+        (kind, json.loads(payload))
+        for kind, payload in await db.fetchall("SELECT kind, payload FROM alerts ORDER BY id")
+    ]
 
 
 async def add(repo: FeedRepository, url: str, name: str = "World") -> int:
@@ -61,8 +65,9 @@ async def test_baseline_new_item_correction_and_rewrites(db, site):
     repo = FeedRepository(db)
     feed_id = await add(repo, server.url("/feeds/rss.xml"))
     subs = SubscriptionRepository(db)
-    await subs.upsert("telegram", 1, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(),
-                      now=NOW.timestamp() - 60)
+    await subs.upsert(
+        "telegram", 1, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=NOW.timestamp() - 60
+    )
 
     baseline = await poll(repo, fetcher, feed_id)
     assert len(baseline.added) == 3 and await alerts(db) == []  # stored, searchable, alerting nobody
@@ -77,7 +82,8 @@ async def test_baseline_new_item_correction_and_rewrites(db, site):
     server.set("/world/geneva", "<html><body><p>Sign in to read.</p></body></html>", "text/html")
     report = await poll(repo, fetcher, feed_id, later + timedelta(minutes=20))
     assert [(k, p["title"], p["feed_id"]) for k, p in await alerts(db)] == [
-        ("new", "Ceasefire talks resume in Geneva", feed_id)]
+        ("new", "Ceasefire talks resume in Geneva", feed_id)
+    ]
     assert await db.scalar("SELECT COUNT(*) FROM deliveries") == 1
 
     server.replace(ARTICLE, "28 villages", "35 villages")
@@ -99,7 +105,7 @@ async def test_baseline_new_item_correction_and_rewrites(db, site):
 async def test_same_article_through_two_feeds_is_one_briefing(db, site):
     server, fetcher = site
     repo = FeedRepository(db)
-    server.set("/feeds/copy.xml", server.pages["/feeds/rss.xml"].body.replace(b"<guid", b"<guid x=\"1\""))
+    server.set("/feeds/copy.xml", server.pages["/feeds/rss.xml"].body.replace(b"<guid", b'<guid x="1"'))
     server.replace("/feeds/copy.xml", "https://news.example/world/2024/08/heatwave</guid>", "other-guid</guid>")
     first = await add(repo, server.url("/feeds/rss.xml"))
     second = await add(repo, server.url("/feeds/copy.xml"), "Copy")
@@ -140,10 +146,12 @@ async def test_subscriptions_limited_to_feeds(db, site):
     world = await add(repo, server.url("/feeds/rss.xml"))
     atom = await add(repo, server.url("/feeds/atom.xml"), "Atom")
     subs = SubscriptionRepository(db)
-    only_atom, _ = await subs.upsert("telegram", 1, 0, mode="instant", digest_time=None, timezone="UTC",
-                                     keywords=(), now=0, feeds=(atom,))
-    everything, _ = await subs.upsert("telegram", 2, 0, mode="instant", digest_time=None, timezone="UTC",
-                                      keywords=(), now=0)
+    only_atom, _ = await subs.upsert(
+        "telegram", 1, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=0, feeds=(atom,)
+    )
+    everything, _ = await subs.upsert(
+        "telegram", 2, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=0
+    )
     assert (await subs.get("telegram", 1)).feeds == (atom,)
     for feed_id in (world, atom):
         await poll(repo, fetcher, feed_id)  # baselines

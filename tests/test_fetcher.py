@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -15,7 +15,7 @@ from bot.sources.netguard import AddressPolicy, GuardedResolver
 from tests.fakes.feed_server import FeedServer
 
 LOOPBACK_ONLY = AddressPolicy.allowing("127.0.0.1/32")
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -145,9 +145,15 @@ async def test_redirect_to_private_or_file_address_is_refused_before_connecting(
 async def test_default_policy_refuses_loopback_and_private_without_traffic(server):
     trace, attempts = connection_counter()
     async with Fetcher(trace_configs=[trace]) as f:
-        for url in (server.url("/feeds/rss.xml"), f"http://localhost:{server.port}/feeds/rss.xml",
-                    f"http://[::1]:{server.port}/", "http://10.1.2.3/feed", "http://[::ffff:127.0.0.1]/",
-                    "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0/"):
+        for url in (
+            server.url("/feeds/rss.xml"),
+            f"http://localhost:{server.port}/feeds/rss.xml",
+            f"http://[::1]:{server.port}/",
+            "http://10.1.2.3/feed",
+            "http://[::ffff:127.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://0.0.0.0/",
+        ):
             with pytest.raises(FetchError) as caught:
                 await f.fetch(url)
             assert caught.value.kind == "refused", url
@@ -169,7 +175,7 @@ async def test_a_name_that_resolves_to_loopback_is_refused_at_connect_time(serve
 
 
 async def test_numeric_spellings_of_loopback_are_refused_without_traffic(server):
-    trace, attempts = connection_counter()
+    trace, _attempts = connection_counter()
     async with Fetcher(trace_configs=[trace]) as f:
         for host in ("2130706433", "0x7f.1", "0177.0.0.1", "127.1"):
             with pytest.raises(FetchError) as caught:
@@ -206,8 +212,10 @@ async def test_one_host_at_a_time_does_not_hold_up_other_hosts(server):
 async def test_resolver_keeps_only_public_answers():
     class Answers(AbstractResolver):
         async def resolve(self, host, port=0, family=socket.AF_INET):
-            return [{"hostname": host, "host": ip, "port": port, "family": family, "proto": 0, "flags": 0}
-                    for ip in ("10.0.0.5", "93.184.215.14", "fd00::1", "2606:4700::1111")]
+            return [
+                {"hostname": host, "host": ip, "port": port, "family": family, "proto": 0, "flags": 0}
+                for ip in ("10.0.0.5", "93.184.215.14", "fd00::1", "2606:4700::1111")
+            ]
 
         async def close(self):
             pass
@@ -218,13 +226,34 @@ async def test_resolver_keeps_only_public_answers():
     assert len(everything) == 4
 
 
-@pytest.mark.parametrize("address, public", [
-    ("8.8.8.8", True), ("127.0.0.1", False), ("10.9.8.7", False), ("172.16.0.1", False), ("192.168.1.1", False),
-    ("169.254.1.1", False), ("100.64.0.1", False), ("224.0.0.1", False), ("240.0.0.1", False), ("0.0.0.0", False),
-    ("255.255.255.255", False), ("::1", False), ("::", False), ("fe80::1", False), ("fc00::1", False),
-    ("ff02::1", False), ("::ffff:10.0.0.1", False), ("2001:db8::1", False), ("2a00:1450:4001::1", True),
-    ("64:ff9b::10.0.0.1", False), ("64:ff9b::8.8.8.8", True), ("2002:0a00:0001::1", False), ("2002:0808:0808::1", True),
-])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.9.8.7", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.1.1", False),
+        ("100.64.0.1", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("0.0.0.0", False),
+        ("255.255.255.255", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("ff02::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("2001:db8::1", False),
+        ("2a00:1450:4001::1", True),
+        ("64:ff9b::10.0.0.1", False),
+        ("64:ff9b::8.8.8.8", True),
+        ("2002:0a00:0001::1", False),
+        ("2002:0808:0808::1", True),
+    ],
+)
 def test_address_rules(address, public):
     assert AddressPolicy().permits(address) is public
 

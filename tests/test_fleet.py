@@ -57,23 +57,32 @@ async def _prepare(settings, url: str) -> None:
 
 async def _start(settings, url: str, fake: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_URL": fake.root,
-        "TELEGRAM_ADMIN_IDS": str(OPERATOR),
-        "TELEGRAM_MESSAGES_PER_SECOND": str(PER_SECOND),
-        "TELEGRAM_CONCURRENCY": str(CONCURRENCY),
-        "BOT_DATABASE_URL": url,
-        "BOT_CONTENT_DIR": str(settings.content_dir),
-        "BOT_REFRESH_MINUTES": "0",
-        "BOT_DELIVERY_INTERVAL": "0.2",
-        "BOT_CLAIM_SECONDS": "5",  # a dead process's rows come back after this
-        "BOT_HTTP_LISTEN": "off",
-        "BOT_LOG_LEVEL": "INFO",
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.root,
+            "TELEGRAM_ADMIN_IDS": str(OPERATOR),
+            "TELEGRAM_MESSAGES_PER_SECOND": str(PER_SECOND),
+            "TELEGRAM_CONCURRENCY": str(CONCURRENCY),
+            "BOT_DATABASE_URL": url,
+            "BOT_CONTENT_DIR": str(settings.content_dir),
+            "BOT_REFRESH_MINUTES": "0",
+            "BOT_DELIVERY_INTERVAL": "0.2",
+            "BOT_CLAIM_SECONDS": "5",  # a dead process's rows come back after this
+            "BOT_HTTP_LISTEN": "off",
+            "BOT_LOG_LEVEL": "INFO",
+        }
+    )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 
@@ -111,13 +120,16 @@ async def test_three_processes_share_the_limits_and_survive_a_killed_leader(sett
         logs = [tmp_path / f"bot{i}.log" for i in range(PROCESSES)]
         procs = [await _start(settings, pg_url, fake, log) for log in logs]
         try:
+
             async def all_running() -> bool:
                 return all("running:" in log.read_text(errors="replace") for log in logs)
 
             await _until(all_running, 40, "three processes joined the fleet")
             leader_row = await _until(
                 lambda: db.fetchrow("SELECT pid, roles FROM processes WHERE roles LIKE $1", f"%{TELEGRAM_POLLING}%"),
-                10, "a polling leader")
+                10,
+                "a polling leader",
+            )
             rows = await db.fetch("SELECT pid, roles FROM processes")
             assert len(rows) == PROCESSES and all("delivering" in r["roles"] for r in rows)
             assert sum(TELEGRAM_POLLING in r["roles"] for r in rows) == 1
@@ -146,8 +158,9 @@ async def test_three_processes_share_the_limits_and_survive_a_killed_leader(sett
             await fake.wait_for(lambda f: _get_updates_since(f, calls_at_kill) > 0, timeout=10)
 
             async def new_leader():
-                return await db.fetchrow("SELECT pid FROM processes WHERE roles LIKE $1 AND pid <> $2",
-                                         f"%{TELEGRAM_POLLING}%", leader.pid)
+                return await db.fetchrow(
+                    "SELECT pid FROM processes WHERE roles LIKE $1 AND pid <> $2", f"%{TELEGRAM_POLLING}%", leader.pid
+                )
 
             await _until(new_leader, 10, "a survivor listed as the polling leader")
 
@@ -166,9 +179,12 @@ async def test_three_processes_share_the_limits_and_survive_a_killed_leader(sett
         assert set(counts) == set(range(FIRST_CHAT, FIRST_CHAT + SUBSCRIBERS))
         repeated = {chat for chat, n in counts.items() if n > 1}
         repeated_deliveries = {
-            r["id"] for r in await db.fetch(
+            r["id"]
+            for r in await db.fetch(
                 "SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-                "WHERE s.chat_id = ANY($1::bigint[])", list(repeated))
+                "WHERE s.chat_id = ANY($1::bigint[])",
+                list(repeated),
+            )
         }
         # Only what the dead process had claimed and maybe sent can go out twice.
         assert repeated_deliveries <= in_flight

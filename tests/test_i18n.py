@@ -10,7 +10,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import ROOT, query
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
@@ -21,6 +20,7 @@ from bot.outcome import SENT, Outcome
 from bot.reply import Reply, reply_text
 from storage import open_database
 from storage.languages import LanguageRepository
+from tests.conftest import ROOT, query
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 UK_USER = Caller(platform="telegram", chat_id=100, user_id=100, can_manage=True, locale="uk", private_chat=True)
@@ -73,13 +73,34 @@ def test_every_message_used_is_translated_and_compiles(language):
     write_mo(__import__("io").BytesIO(), catalog)  # compiles
 
 
-@pytest.mark.parametrize(("language", "forms"), [
-    ("uk", {1: "1 брифінг", 2: "2 брифінги", 5: "5 брифінгів", 21: "21 брифінг", 11: "11 брифінгів",
-            22: "22 брифінги"}),
-    ("ru", {1: "1 брифинг", 2: "2 брифинга", 5: "5 брифингов", 21: "21 брифинг", 11: "11 брифингов",
-            22: "22 брифинга"}),
-    ("en", {1: "1 briefing", 2: "2 briefings", 5: "5 briefings", 21: "21 briefings"}),
-])
+@pytest.mark.parametrize(
+    ("language", "forms"),
+    [
+        (
+            "uk",
+            {
+                1: "1 брифінг",
+                2: "2 брифінги",
+                5: "5 брифінгів",
+                21: "21 брифінг",
+                11: "11 брифінгів",
+                22: "22 брифінги",
+            },
+        ),
+        (
+            "ru",
+            {
+                1: "1 брифинг",
+                2: "2 брифинга",
+                5: "5 брифингов",
+                21: "21 брифинг",
+                11: "11 брифингов",
+                22: "22 брифинга",
+            },
+        ),
+        ("en", {1: "1 briefing", 2: "2 briefings", 5: "5 briefings", 21: "21 briefings"}),
+    ],
+)
 def test_plural_forms(language, forms):
     with use_language(language):
         for n, expected in forms.items():
@@ -96,10 +117,19 @@ def test_numbers_and_dates_are_written_the_languages_way():
         assert number(2.5) == "2,5" and "дек" in day(date(2026, 12, 4))
 
 
-@pytest.mark.parametrize(("locale", "language"), [
-    ("uk", "uk"), ("uk-UA", "uk"), ("RU", "ru"), ("ru_RU", "ru"), ("en-US", "en"), ("pt-BR", "en"), ("", "en"),
-    (None, "en"),
-])
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("uk", "uk"),
+        ("uk-UA", "uk"),
+        ("RU", "ru"),
+        ("ru_RU", "ru"),
+        ("en-US", "en"),
+        ("pt-BR", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
 def test_locale_negotiation_falls_back_to_english(locale, language):
     assert pick_language(locale) == language
 
@@ -136,16 +166,20 @@ async def test_a_private_chat_follows_the_users_locale_and_a_group_starts_in_eng
     assert "Команди:" in private and "Будь-який інший текст" in private
     _, group = await text_of(router, GROUP_MEMBER, "/help")
     assert "Commands:" in group
-    _, unknown = await text_of(router, Caller(platform="discord", chat_id=9, user_id=9, locale="xx", private_chat=True),
-                                "/help")
+    _, unknown = await text_of(
+        router, Caller(platform="discord", chat_id=9, user_id=9, locale="xx", private_chat=True), "/help"
+    )
     assert "Commands:" in unknown
 
 
 async def test_language_is_shown_set_by_admins_only_and_audited(router, core):
     reply, shown = await text_of(router, GROUP_MEMBER, "/language")
     assert "This chat's language: English." in shown
-    assert [(a.command, a.args) for a in reply.choices] == [("language", ("en",)), ("language", ("ru",)),
-                                                            ("language", ("uk",))]
+    assert [(a.command, a.args) for a in reply.choices] == [
+        ("language", ("en",)),
+        ("language", ("ru",)),
+        ("language", ("uk",)),
+    ]
     refused, text = await text_of(router, GROUP_MEMBER, "/language uk")
     assert not refused.ok and "Only an administrator" in text
     assert await core.chat_language("telegram", -500) is None
@@ -161,8 +195,7 @@ async def test_language_is_shown_set_by_admins_only_and_audited(router, core):
     _, text = await text_of(router, GROUP_MEMBER, "/reload")
     assert text == "Команда /reload доступна лише операторам бота."
     audit = query(core, "SELECT user_id, command, args, outcome FROM audit ORDER BY rowid")
-    assert audit == [(7, "language", "uk", "failed"), (8, "language", "Українська", "ok"),
-                     (7, "reload", "", "refused")]
+    assert audit == [(7, "language", "uk", "failed"), (8, "language", "Українська", "ok"), (7, "reload", "", "refused")]
 
 
 class Recording:
@@ -179,8 +212,9 @@ class Recording:
 async def test_alerts_go_out_in_each_chats_language_composed_once_per_language(router, core, content_dir):
     ukrainians, russian, english = [201, 202], 203, 204
     for chat in (*ukrainians, russian, english):
-        await core.subscriptions.upsert("telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC",
-                                        keywords=(), now=core.clock() - 1)
+        await core.subscriptions.upsert(
+            "telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=core.clock() - 1
+        )
     for chat in ukrainians:
         await core.set_chat_language("telegram", chat, "uk")
     await core.set_chat_language("telegram", russian, "ru")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from bot.sources.polling import RETRYING, STOPPED, FeedSchedule
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feed_store import MemoryFeedStore
 
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 ARTICLE = "/world/2024/08/kursk-incursion"
 
 
@@ -44,16 +44,21 @@ async def test_baseline_then_new_item_then_correction_then_rewrites(site):
     assert quiet.not_modified and store.alerts == [] and server.hits[ARTICLE] == 1
 
     body = server.pages["/feeds/rss.xml"].body.decode()
-    fresh = ("<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
-             "<description>Delegations from 4 countries met on Thursday.</description></item>")
+    fresh = (
+        "<item><title>Ceasefire talks resume in Geneva</title><link>/world/geneva</link><guid>g-9</guid>"
+        "<description>Delegations from 4 countries met on Thursday.</description></item>"
+    )
     server.set("/feeds/rss.xml", body.replace("<item>", fresh + "<item>", 1))
     server.set("/world/geneva", "<html><body><p>Sign in to read.</p></body></html>", "text/html")
     report = await poll(store, fetcher, feed)
     assert store.alerts == ["new: Ceasefire talks resume in Geneva"] and len(report.added) == 1
 
     server.replace(ARTICLE, "28 villages", "35 villages")
-    server.replace("/feeds/rss.xml", "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
-                   "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>")
+    server.replace(
+        "/feeds/rss.xml",
+        "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate>",
+        "<pubDate>Tue, 13 Aug 2024 08:15:00 +0200</pubDate><atom:updated>2024-08-13T12:00:00Z</atom:updated>",
+    )
     report = await poll(store, fetcher, feed)
     assert store.alerts[1:] == ["changed: 28 villages → 35 villages"] and len(report.changed) == 1
 
@@ -74,13 +79,21 @@ async def test_no_pages_uses_the_items_own_text(site):
     await poll(store, fetcher, feed)
     assert server.hits[ARTICLE] == 0
     kursk = next(b for b in store.briefings.values() if b.title.startswith("Ukrainian"))
-    assert kursk.paragraphs == ("Ukrainian forces have advanced up to 30 kilometers into Russian territory. Follow live",)
+    assert kursk.paragraphs == (
+        "Ukrainian forces have advanced up to 30 kilometers into Russian territory. Follow live",
+    )
 
 
-@pytest.mark.parametrize("path, status, error", [
-    ("/fault/404", STOPPED, "HTTP 404"), ("/fault/410", STOPPED, "HTTP 410"), ("/fault/500", RETRYING, "HTTP 500"),
-    ("/login", RETRYING, "not a feed"), ("/feeds/missing.xml", STOPPED, "HTTP 404"),
-])
+@pytest.mark.parametrize(
+    "path, status, error",
+    [
+        ("/fault/404", STOPPED, "HTTP 404"),
+        ("/fault/410", STOPPED, "HTTP 410"),
+        ("/fault/500", RETRYING, "HTTP 500"),
+        ("/login", RETRYING, "not a feed"),
+        ("/feeds/missing.xml", STOPPED, "HTTP 404"),
+    ],
+)
 async def test_failures_are_recorded_with_a_reason_and_a_backoff(site, path, status, error):
     server, fetcher = site
     store = MemoryFeedStore()
@@ -112,8 +125,10 @@ async def test_a_slow_feed_does_not_hold_up_the_others(site):
                 self.recorded.set()
 
     store = Watching()
-    feeds = [FeedRow(1, server.url("/slow"), "Slow", 15, True, FeedSchedule(NOW)),
-             FeedRow(2, server.url("/feeds/atom.xml"), "Atom", 15, True, FeedSchedule(NOW))]
+    feeds = [
+        FeedRow(1, server.url("/slow"), "Slow", 15, True, FeedSchedule(NOW)),
+        FeedRow(2, server.url("/feeds/atom.xml"), "Atom", 15, True, FeedSchedule(NOW)),
+    ]
     polling = asyncio.create_task(poll_many(feeds, store, fetcher, now=NOW, rng=random.Random(1)))
     await asyncio.wait_for(store.recorded.wait(), 10)
     assert 1 not in store.feeds and store.errors[2] is None and not polling.done()

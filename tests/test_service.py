@@ -31,10 +31,18 @@ async def _prepare(settings) -> None:
         await core.load_if_empty()
         for i in range(SUBSCRIBERS):
             await core.subscriptions.upsert(
-                "telegram", FIRST_CHAT + i, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(),
+                "telegram",
+                FIRST_CHAT + i,
+                0,
+                mode="instant",
+                digest_time=None,
+                timezone="UTC",
+                keywords=(),
                 now=core.clock() - 1,
             )
-        reply = await build_router(core).dispatch(Caller("console", 0, 0, is_operator=True), "broadcast", "Sirens tonight")
+        reply = await build_router(core).dispatch(
+            Caller("console", 0, 0, is_operator=True), "broadcast", "Sirens tonight"
+        )
         assert reply.ok
     finally:
         await core.close()
@@ -42,21 +50,30 @@ async def _prepare(settings) -> None:
 
 async def _start(settings, fake: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_URL": fake.root,
-        "BOT_DB_PATH": str(settings.db_path),
-        "BOT_CONTENT_DIR": str(settings.content_dir),
-        "BOT_REFRESH_MINUTES": "0",
-        "BOT_LEASE_SECONDS": "1",
-        "BOT_DELIVERY_INTERVAL": "0.2",
-        "TELEGRAM_MESSAGES_PER_SECOND": "150",  # slow enough that the kill lands mid fan-out
-        "BOT_LOG_LEVEL": "DEBUG",
-        "BOT_HTTP_LISTEN": "127.0.0.1:0",
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.root,
+            "BOT_DB_PATH": str(settings.db_path),
+            "BOT_CONTENT_DIR": str(settings.content_dir),
+            "BOT_REFRESH_MINUTES": "0",
+            "BOT_LEASE_SECONDS": "1",
+            "BOT_DELIVERY_INTERVAL": "0.2",
+            "TELEGRAM_MESSAGES_PER_SECOND": "150",  # slow enough that the kill lands mid fan-out
+            "BOT_LOG_LEVEL": "DEBUG",
+            "BOT_HTTP_LISTEN": "127.0.0.1:0",
+        }
+    )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 

@@ -48,8 +48,9 @@ async def service(core):
         for uid in (ADMIN, *READERS):
             fake.add_user(uid, f"user{uid}")
             fake.add_chat(uid, "private")
-        core.settings = replace(core.settings, telegram_token=fake.token, telegram_api_url=fake.root,
-                                http_listen="127.0.0.1:0")
+        core.settings = replace(
+            core.settings, telegram_token=fake.token, telegram_api_url=fake.root, http_listen="127.0.0.1:0"
+        )
         metrics = Metrics()
         core.on_reload = metrics.reload
         await core.load_if_empty()
@@ -84,10 +85,15 @@ async def test_metrics_count_real_commands_and_a_real_fan_out(service):
     async with http.get("/metrics") as response:
         assert response.status == 200
         values = samples(await response.text())
-    assert values[("briefing_bot_commands_total",
-                   (("command", "subscribe"), ("outcome", "ok"), ("platform", "telegram")))] == len(READERS)
-    assert values[("briefing_bot_commands_total",
-                   (("command", "unknown"), ("outcome", "unknown"), ("platform", "telegram")))] == 1
+    assert values[
+        ("briefing_bot_commands_total", (("command", "subscribe"), ("outcome", "ok"), ("platform", "telegram")))
+    ] == len(READERS)
+    assert (
+        values[
+            ("briefing_bot_commands_total", (("command", "unknown"), ("outcome", "unknown"), ("platform", "telegram")))
+        ]
+        == 1
+    )
     assert values[("briefing_bot_deliveries_total", (("outcome", "sent"), ("platform", "telegram")))] == len(READERS)
     assert values[("briefing_bot_subscriptions", (("platform", "telegram"), ("state", "active")))] == len(READERS)
     assert values[("briefing_bot_outbox_depth", ())] == 0
@@ -97,7 +103,7 @@ async def test_metrics_count_real_commands_and_a_real_fan_out(service):
 
 
 async def test_readiness_follows_the_front_end(service):
-    fake, frontends, _, http = service
+    _fake, frontends, _, http = service
 
     async def status() -> tuple[int, dict]:
         async with http.get("/readyz") as response:

@@ -124,8 +124,20 @@ async def test_search_marks_words_and_ignores_query_syntax(db):
     if db.dialect.name == "sqlite":
         assert either[0].sentence == "Evacuations continue in Belgorod."
     # Operators and quotes typed by a user are words, not syntax.
-    for hostile in (['NEAR(" *'], ['"'], ["'"], ["-belgorod"], ["or"], ["a" * 5000], ["x"] * 500, ["AND", "OR"],
-                    ["belgorod OR"], ["\x00"], ["*"], ["(", ")"]):
+    for hostile in (
+        ['NEAR(" *'],
+        ['"'],
+        ["'"],
+        ["-belgorod"],
+        ["or"],
+        ["a" * 5000],
+        ["x"] * 500,
+        ["AND", "OR"],
+        ["belgorod OR"],
+        ["\x00"],
+        ["*"],
+        ["(", ")"],
+    ):
         hits = await repo.search(hostile)
         assert all(h.briefing_id in {"a", "b"} for h in hits)
     assert [h.sentence for h in await repo.search(["or"])] == ["Shelling or drones near Sumy."]
@@ -189,15 +201,25 @@ async def test_sqlite_sees_a_foreign_commit_in_data_version(tmp_path: Path):
 
 async def test_subscriptions_upsert_returns_what_it_wrote_and_move_keeps_conflicts(db):
     subs = SubscriptionRepository(db)
-    sub, started = await subs.upsert("telegram", -100123456789012, 7, mode="instant", digest_time=None,
-                                     timezone="UTC", keywords=("kursk",), now=10.0)
+    sub, started = await subs.upsert(
+        "telegram", -100123456789012, 7, mode="instant", digest_time=None, timezone="UTC", keywords=("kursk",), now=10.0
+    )
     assert started and sub.chat_id == -100123456789012 and sub.keywords == ("kursk",) and sub.started_at == 10.0
-    again, started = await subs.upsert("telegram", -100123456789012, 7, mode="daily", digest_time="08:00",
-                                       timezone="Europe/Kyiv", keywords=(), now=20.0)
+    again, started = await subs.upsert(
+        "telegram",
+        -100123456789012,
+        7,
+        mode="daily",
+        digest_time="08:00",
+        timezone="Europe/Kyiv",
+        keywords=(),
+        now=20.0,
+    )
     assert not started and again.id == sub.id and again.mode == "daily" and again.started_at == 10.0
     assert await subs.deactivate_chat("telegram", -100123456789012, "blocked", 30.0) == 1
-    revived, started = await subs.upsert("telegram", -100123456789012, 7, mode="instant", digest_time=None,
-                                         timezone="UTC", keywords=(), now=40.0)
+    revived, started = await subs.upsert(
+        "telegram", -100123456789012, 7, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=40.0
+    )
     assert started and revived.started_at == 40.0 and revived.active
     await subs.upsert("telegram", 1, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=1.0)
     await subs.upsert("telegram", 1, 7, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=1.0)
@@ -212,8 +234,16 @@ async def test_subscriptions_upsert_returns_what_it_wrote_and_move_keeps_conflic
 async def test_outbox_fans_out_once_and_claims_each_row_once(db):
     subs = SubscriptionRepository(db)
     for chat in (1, 2, 3):
-        await subs.upsert("telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC",
-                          keywords=("kursk",) if chat == 3 else (), now=1.0)
+        await subs.upsert(
+            "telegram",
+            chat,
+            0,
+            mode="instant",
+            digest_time=None,
+            timezone="UTC",
+            keywords=("kursk",) if chat == 3 else (),
+            now=1.0,
+        )
     outbox = OutboxRepository(db)
     alert = NewAlert("new", "k1", {"title": "T"}, search_text="News from Belgorod")
     assert await outbox.enqueue(alert, 5.0) == 2  # chat 3 wants kursk only

@@ -29,16 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 async def _populate(settings) -> None:
     core = await Core.open(settings)
     try:
-        await core.subscriptions.upsert("telegram", -1001234567890, 3, mode="instant", digest_time=None,
-                                        timezone="UTC", keywords=(), now=1.0)
-        await core.subscriptions.upsert("discord", 77, 0, mode="daily", digest_time="08:00",
-                                        timezone="Europe/Kyiv", keywords=("kursk",), now=1.0)
+        await core.subscriptions.upsert(
+            "telegram", -1001234567890, 3, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=1.0
+        )
+        await core.subscriptions.upsert(
+            "discord", 77, 0, mode="daily", digest_time="08:00", timezone="Europe/Kyiv", keywords=("kursk",), now=1.0
+        )
         await core.reload()  # the bundled briefing: versions, sentences, an alert and its delivery
         await core.outbox.enqueue(NewAlert("broadcast", "b1", {"text": "hi"}), 3.0, everyone=True)
         await core.audit.record(AuditEntry(4.0, "telegram", 42, -1001234567890, "reload", "", "ok"))
         await core.state.set("last_refresh_at", "123.0")
-        feed = await core.feeds.repo.add("https://news.example/rss", "World", 15, pages=True, kind="feed",
-                                         next_due=5.0, now=5.0)
+        feed = await core.feeds.repo.add(
+            "https://news.example/rss", "World", 15, pages=True, kind="feed", next_due=5.0, now=5.0
+        )
         await core.feeds.repo.remember(feed.id, StoredItem("guid:1", "kursk-incursion", "h", None, None, None))
     finally:
         await core.close()
@@ -50,8 +53,18 @@ async def test_copy_moves_everything_and_the_bot_runs_on_it(settings, pg_url):
     target = await open_database(pg_url)
     try:
         counts = await copy_database(source, target)
-        for table in ("briefings", "briefing_versions", "sentences", "subscriptions", "alerts", "deliveries",
-                      "audit", "service_state", "feeds", "feed_items"):
+        for table in (
+            "briefings",
+            "briefing_versions",
+            "sentences",
+            "subscriptions",
+            "alerts",
+            "deliveries",
+            "audit",
+            "service_state",
+            "feeds",
+            "feed_items",
+        ):
             assert counts[table] == await source.scalar(f"SELECT COUNT(*) FROM {table}") > 0, table
         assert counts["deliveries"] == await target.scalar("SELECT COUNT(*) FROM deliveries") >= 3
         with pytest.raises(TargetNotEmpty):
@@ -59,7 +72,8 @@ async def test_copy_moves_everything_and_the_bot_runs_on_it(settings, pg_url):
         assert await target.scalar("SELECT COUNT(*) FROM briefings") == counts["briefings"]  # untouched
         # Sequences continue above the copied ids: new rows do not collide.
         sub, started = await SubscriptionRepository(target).upsert(
-            "telegram", 5, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=9.0)
+            "telegram", 5, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=9.0
+        )
         assert started and sub.id > counts["subscriptions"]
         await AuditRepository(target).record(AuditEntry(9.0, "console", None, None, "status", "", "ok"))
         assert await StateRepository(target).get("last_refresh_at") == "123.0"
@@ -79,7 +93,10 @@ async def test_copy_moves_everything_and_the_bot_runs_on_it(settings, pg_url):
         assert hits and all("\x02" in hit.marked for hit, _ in hits)
         pending = await core.outbox.claim_due(core.clock() + 60, 100, ["telegram", "discord"])
         assert sorted((d.kind, d.chat_id) for d in pending) == [
-            ("broadcast", -1001234567890), ("broadcast", 77), ("new", -1001234567890)]
+            ("broadcast", -1001234567890),
+            ("broadcast", 77),
+            ("new", -1001234567890),
+        ]
     finally:
         await core.close()
 
@@ -101,10 +118,17 @@ def test_the_command_copies_and_refuses_a_second_time(settings, pg_url):
         "error: the target database is not empty (rows in briefings, briefing_versions, sentences, subscriptions, "
         "alerts, feeds, feed_items, deliveries, audit, service_state); copy only into an empty database"
     ]
-    wrong = subprocess.run([*command[:-1], "sqlite:///x"], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=60)
+    wrong = subprocess.run(
+        [*command[:-1], "sqlite:///x"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
-    no_file = subprocess.run(command, cwd=ROOT, env={**env, "BOT_DB_PATH": str(settings.db_path) + ".gone"},
-                             capture_output=True, text=True, timeout=60)
+    no_file = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**env, "BOT_DB_PATH": str(settings.db_path) + ".gone"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert no_file.returncode == 1 and len(no_file.stderr.strip().splitlines()) == 1
     assert "there is no SQLite file" in no_file.stderr

@@ -21,8 +21,9 @@ async def db(db_target):
 
 
 async def _subscribe(db, platform: str, chat: int) -> int:
-    sub, _ = await SubscriptionRepository(db).upsert(platform, chat, 0, mode="instant", digest_time=None,
-                                                     timezone="UTC", keywords=(), now=1.0)
+    sub, _ = await SubscriptionRepository(db).upsert(
+        platform, chat, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=1.0
+    )
     return sub.id
 
 

@@ -23,8 +23,9 @@ DEADLINE = 15.0  # waits end on an event; this only stops a broken test from han
 async def _fan_out(db, subscribers: int) -> None:
     subs = SubscriptionRepository(db)
     for chat in range(subscribers):
-        await subs.upsert("telegram", 1000 + chat, 0, mode="instant", digest_time=None, timezone="UTC",
-                          keywords=(), now=1.0)
+        await subs.upsert(
+            "telegram", 1000 + chat, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=1.0
+        )
     assert await OutboxRepository(db).enqueue(NewAlert("new", "k", {"t": 1}), 2.0) == subscribers
 
 
@@ -189,8 +190,10 @@ async def test_sqlite_answers_the_fleet_primitives_trivially(tmp_path):
 
 def test_display_url_hides_the_password():
     assert display_url("postgresql://bot:p%40ss@db.example:5432/news") == "postgresql://bot:***@db.example:5432/news"
-    assert display_url("postgresql://bot@db/news?sslmode=require&password=x") == \
-        "postgresql://bot@db/news?sslmode=require&password=***"
+    assert (
+        display_url("postgresql://bot@db/news?sslmode=require&password=x")
+        == "postgresql://bot@db/news?sslmode=require&password=***"
+    )
     assert display_url("postgres://[::1]:5/x") == "postgres://[::1]:5/x"
     assert "hunter2" not in display_url("postgresql://u:hunter2@h:notaport/d")
 

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import query
 from bot.alerts.limiter import Limits, RateLimiter
 from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
-from bot.frontends.on_telegram.app import TelegramFrontend
 from bot.errors import StartupError
+from bot.frontends.on_telegram.app import TelegramFrontend
 from bot.service import start_frontends, stop_all
+from tests.conftest import query
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -151,7 +151,9 @@ async def test_deleted_topic_falls_back_to_the_general_topic(telegram, fake):
 async def test_long_reply_is_split_into_valid_messages(telegram, fake, core, content_dir):
     paragraph = "The situation developed further with <b>many</b> & varied reports. " * 60
     bullets = "\n".join(f"  • Point {i}: {paragraph[:300]}" for i in range(30))
-    (content_dir / "long.txt").write_text(f"Long <i>headline</i>\n\n{paragraph}\n\nKey points:\n{bullets}\n", encoding="utf-8")
+    (content_dir / "long.txt").write_text(
+        f"Long <i>headline</i>\n\n{paragraph}\n\nKey points:\n{bullets}\n", encoding="utf-8"
+    )
     await core.reload()
     sent = await say(fake, READER, READER, "/summary long", count=2)
     assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4096 for m in sent)
@@ -197,7 +199,6 @@ async def test_membership_changes_and_migration(telegram, fake, core):
     assert (await core.subscriptions.get("telegram", GROUP)).active
     fake.migration_message(GROUP, -100999)
     await _poll_sub(core, -100999, lambda s: s is not None)
-
 
 
 async def _poll_sub(core, chat_id, ok, timeout=5.0):
@@ -251,19 +252,30 @@ async def test_webhook_mode_checks_the_secret_token(core, fake):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     core.settings = replace(
-        core.settings, telegram_token=fake.token, telegram_api_url=fake.root,
-        telegram_webhook_url=f"https://bot.example.invalid/telegram", telegram_webhook_listen="127.0.0.1",
-        telegram_webhook_port=port, telegram_webhook_secret="s3cret",
+        core.settings,
+        telegram_token=fake.token,
+        telegram_api_url=fake.root,
+        telegram_webhook_url="https://bot.example.invalid/telegram",
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=port,
+        telegram_webhook_secret="s3cret",
     )
     await core.load_if_empty()
     frontend = TelegramFrontend(core, build_router(core))
     await frontend.start()
     try:
         assert fake.webhook_url == "https://bot.example.invalid/telegram"
-        update = {"update_id": 1, "message": {
-            "message_id": 1, "date": 0, "chat": {"id": READER, "type": "private"},
-            "from": {"id": READER, "is_bot": False, "first_name": "R"}, "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": READER, "type": "private"},
+                "from": {"id": READER, "is_bot": False, "first_name": "R"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
         url = f"http://127.0.0.1:{port}/telegram"
         async with aiohttp.ClientSession() as http:
             async with http.post(url, json=update) as forged:
@@ -303,14 +315,14 @@ async def test_server_errors_are_retried_with_backoff(telegram, fake):
 
 
 async def test_a_storm_of_429s_loses_nothing(telegram, fake, core):
-    import asyncio
 
     chats = list(range(5000, 5040))
     for chat in chats:
         fake.add_user(chat, f"r{chat}")
         fake.add_chat(chat, "private")
-        await core.subscriptions.upsert("telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC",
-                                        keywords=(), now=core.clock() - 1)
+        await core.subscriptions.upsert(
+            "telegram", chat, 0, mode="instant", digest_time=None, timezone="UTC", keywords=(), now=core.clock() - 1
+        )
     await say(fake, ADMIN, ADMIN, "/broadcast storm warning")
     fake.fail_next("sendMessage", status=429, retry_after=1, count=25)
     clock = [core.clock()]
@@ -329,7 +341,12 @@ async def test_a_storm_of_429s_loses_nothing(telegram, fake, core):
 
 
 async def test_rejected_markup_is_resent_as_plain_text(telegram, fake):
-    fake.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0", chat_id=READER)
+    fake.fail_next(
+        "sendMessage",
+        status=400,
+        description='Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
+        chat_id=READER,
+    )
     [reply] = await say(fake, READER, READER, "/summary")
     assert reply.get("parse_mode") is None and "<b>" not in reply["raw_text"]
     assert reply["text"].startswith("Ukrainian Offensive Pushes Deep")
@@ -341,8 +358,11 @@ async def test_unreachable_server_is_one_clear_error(core):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens here once the probe is closed
-    core.settings = replace(core.settings, telegram_token="123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                            telegram_api_url=f"http://127.0.0.1:{port}")
+    core.settings = replace(
+        core.settings,
+        telegram_token="123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        telegram_api_url=f"http://127.0.0.1:{port}",
+    )
     with pytest.raises(StartupError) as info:
         await start_frontends(core)
     line = str(info.value)
@@ -366,7 +386,7 @@ def test_error_classification():
 
 
 async def test_a_flood_from_one_chat_does_not_starve_another(telegram, fake):
-    for i in range(30):
+    for _i in range(30):
         fake.user_message(READER, READER, "/keypoints")
     fake.user_message(MEMBER, MEMBER, "/start")
     await fake.wait_sent(30, chat_id=READER)

@@ -11,8 +11,8 @@ from telegram import Bot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.frontends.on_telegram.sender import CACHED_REPLIES, TelegramSender
-from bot.reply import message
 from bot.frontends.on_telegram.transport import AiohttpRequest
+from bot.reply import message
 from tests.fakes.telegram_api import FakeTelegram
 
 USER, GROUP, FORUM = 42, -100123, -100777
@@ -52,15 +52,18 @@ async def test_one_reply_object_is_sent_to_many_chats(bot: Bot, fake: FakeTelegr
     assert fake.sent[0]["text"] == fake.sent[1]["text"]
 
 
-@pytest.mark.parametrize("fault, expected", [
-    ({"status": 429, "retry_after": 7}, ("retry", 7.0, True, None)),
-    ({"status": 400, "migrate_to_chat_id": -100999}, ("moved", None, False, -100999)),
-    ({"status": 403, "description": "Forbidden: bot was blocked by the user"}, ("gone", None, False, None)),
-    ({"status": 400, "description": "Bad Request: chat not found"}, ("gone", None, False, None)),
-    ({"status": 400, "description": "Bad Request: message is too long"}, ("failed", None, False, None)),
-    ({"status": 502}, ("retry", None, False, None)),
-    ({"status": 401}, ("retry", None, False, None)),
-])
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        ({"status": 429, "retry_after": 7}, ("retry", 7.0, True, None)),
+        ({"status": 400, "migrate_to_chat_id": -100999}, ("moved", None, False, -100999)),
+        ({"status": 403, "description": "Forbidden: bot was blocked by the user"}, ("gone", None, False, None)),
+        ({"status": 400, "description": "Bad Request: chat not found"}, ("gone", None, False, None)),
+        ({"status": 400, "description": "Bad Request: message is too long"}, ("failed", None, False, None)),
+        ({"status": 502}, ("retry", None, False, None)),
+        ({"status": 401}, ("retry", None, False, None)),
+    ],
+)
 async def test_error_answers_are_classified(bot: Bot, fake: FakeTelegram, fault: dict, expected: tuple) -> None:
     fake.fail_next("sendMessage", **fault)
     outcome = await TelegramSender(bot).deliver(USER, 0, message("hi"))
@@ -110,8 +113,9 @@ async def test_transport_takes_the_libraries_default_marker_as_its_own_timeouts(
     await request.initialize()
     try:
         url = f"{fake.base_url}{fake.token}/getMe"
-        status, _ = await request.do_request(url, "POST", read_timeout=BaseRequest.DEFAULT_NONE,
-                                             connect_timeout=BaseRequest.DEFAULT_NONE)
+        status, _ = await request.do_request(
+            url, "POST", read_timeout=BaseRequest.DEFAULT_NONE, connect_timeout=BaseRequest.DEFAULT_NONE
+        )
         assert status == 200
         assert (await request.do_request(url, "POST", read_timeout=2.5, connect_timeout=None))[0] == 200
         with pytest.raises(TypeError, match="timeout must be a number"):

@@ -14,8 +14,11 @@ from bot.reply import Block, Inline, Paragraph, Reply, bold, bullets, italic, pa
 
 def footer(briefing_id: str | None = None) -> Paragraph:
     """The way on from an alert: its own briefing (not whichever is newest), or the list."""
-    more = _("/summary {id} for the full briefing").format(id=briefing_id) if briefing_id \
+    more = (
+        _("/summary {id} for the full briefing").format(id=briefing_id)
+        if briefing_id
         else _("/briefings for every briefing")
+    )
     return para(italic(more + " · " + _("/unsubscribe to stop these alerts")))
 
 

@@ -8,7 +8,7 @@ before the jump; a time repeated when daylight saving ends counts once, being on
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -17,10 +17,12 @@ def scheduled_instant(day: date, at: str, tz: str) -> datetime:
     hour, minute = (int(x) for x in at.split(":"))
     local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
     # Round-trip through UTC so a wall time inside a spring-forward gap gets a real instant.
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
-def due_digest(at: str, tz: str, last_date: str | None, started_at: float, now: datetime) -> tuple[str, datetime] | None:
+def due_digest(
+    at: str, tz: str, last_date: str | None, started_at: float, now: datetime
+) -> tuple[str, datetime] | None:
     """(local date, scheduled UTC instant) of the digest to send now, or None.
 
     The candidate is the latest scheduled time not after `now` (today's, else yesterday's);

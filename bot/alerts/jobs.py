@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.alerts.digest import due_digest, previous_instant
 from bot.alerts.worker import DeliveryWorker
-from bot.core import Core
 from bot.announcements import digest_alert
+from bot.core import Core
 from storage.outbox import keywords_match
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,13 @@ class AlertJobs:
     def __init__(self, core: Core, worker: DeliveryWorker):
         self.core = core
         self.worker = worker
-        self.scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=timezone.utc)
+        self.scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self._stalled = False
         self._delivering = asyncio.Lock()
 
     def start(self) -> None:
         s = self.core.settings
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         add = self.scheduler.add_job
         add(self.deliver, "interval", seconds=max(0.1, s.delivery_interval), id="deliver", next_run_time=now)
         if s.refresh_minutes > 0:
@@ -50,7 +50,7 @@ class AlertJobs:
         """Run the delivery job now: something was just queued."""
         job = self.scheduler.get_job("deliver")
         if job is not None:
-            job.modify(next_run_time=datetime.now(timezone.utc))
+            job.modify(next_run_time=datetime.now(UTC))
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop scheduling, let a delivery run in progress finish its batch, release the lease."""
@@ -58,7 +58,7 @@ class AlertJobs:
         self.scheduler.pause()
         try:
             await asyncio.wait_for(self._delivering.acquire(), grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("a delivery run was still going after %.0f s; its sends in flight may repeat", grace)
         self.scheduler.shutdown(wait=False)
         await self.worker.release()
@@ -84,7 +84,7 @@ class AlertJobs:
         await self.core.outbox.skip_inactive(self.core.clock())
 
     async def digests(self) -> int:
-        return await queue_due_digests(self.core, datetime.fromtimestamp(self.core.clock(), timezone.utc))
+        return await queue_due_digests(self.core, datetime.fromtimestamp(self.core.clock(), UTC))
 
     async def watchdog(self) -> None:
         """Log once when due deliveries stop moving; /status shows it until they move again."""
@@ -95,13 +95,16 @@ class AlertJobs:
         due = await self.core.outbox.next_due_at(list(self.worker.senders))
         limit = self.core.settings.stall_seconds
         stalled = (
-            due is not None and now - due > limit and self.worker.has_lease
-            and now - self.worker.last_progress > limit
+            due is not None and now - due > limit and self.worker.has_lease and now - self.worker.last_progress > limit
         )
         if stalled and not self._stalled:
             age = int(now - (stats.oldest_pending_at or now))
-            log.error("delivery is stuck: %d pending, oldest %d s, no progress for %d s",
-                      stats.pending, age, int(now - self.worker.last_progress))
+            log.error(
+                "delivery is stuck: %d pending, oldest %d s, no progress for %d s",
+                stats.pending,
+                age,
+                int(now - self.worker.last_progress),
+            )
             await self.core.state.set("delivery_stalled", f"no progress for {int(now - self.worker.last_progress)} s")
         elif not stalled and self._stalled:
             log.info("delivery is moving again")

@@ -10,8 +10,8 @@ their `share` of the limits (1 / live processes, kept current by bot.fleet).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # Pace a little below the nominal limits: the server counts on its own clock, and network
 # jitter can bunch sends that left here evenly spaced.
@@ -32,7 +32,6 @@ class RateLimiter:
     _next_global: float = 0.0
     _next_chat: dict[int, float] = field(default_factory=dict)
     share: float = 1.0  # this process's part of the limits when several send for one bot
-
 
     def _chat_interval(self, chat_id: int) -> float:
         lim = self.limits

@@ -15,8 +15,9 @@ import random
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from bot.alerts.compose import alert_reply
 from bot.alerts.limiter import RateLimiter
@@ -53,9 +54,12 @@ def _observed(outcome: Outcome) -> str:
     return "failed"
 
 
-def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
+_JITTER = random.Random()
+
+
+def backoff(attempts: int, rng: random.Random = _JITTER) -> float:
     """Exponential backoff with full jitter: 2, 4, 8 ... seconds, at most 15 minutes."""
-    return rng.uniform(0.5, 1.0) * min(MAX_BACKOFF, 2.0 ** attempts)
+    return rng.uniform(0.5, 1.0) * min(MAX_BACKOFF, 2.0**attempts)
 
 
 @dataclass
@@ -121,8 +125,13 @@ class DeliveryWorker:
         try:
             while True:
                 room = self.batch_size - len(running)
-                batch = await self.core.outbox.claim_due(
-                    self.core.clock(), room, list(self.senders), claim_seconds=self.claim_seconds) if room > 0 else []
+                batch = (
+                    await self.core.outbox.claim_due(
+                        self.core.clock(), room, list(self.senders), claim_seconds=self.claim_seconds
+                    )
+                    if room > 0
+                    else []
+                )
                 for d in batch:
                     task = asyncio.create_task(self._send_one(d, limits[d.platform]))
                     running.add(task)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.commands.context import Caller
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.fleet import STALE_SECONDS, describe
 from bot.i18n import _, moment, ngettext, number
 from bot.reply import Block, Inline, Reply, bold, bullets, message, para
-from bot.fleet import STALE_SECONDS, describe
 
 MAX_BROADCAST = 3500
 
@@ -59,12 +59,20 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     stalled = await core.state.get("delivery_stalled")
     rows: list[Inline] = [
         [bold(_("Briefings: ")), number(len(await core.library.entries()))],
-        [bold(_("Subscriptions: ")), _("{active} active, {inactive} inactive").format(
-            active=number(active), inactive=number(inactive))],
-        [bold(_("Queue: ")), _("{pending} pending, oldest {oldest}").format(
-            pending=number(stats.pending), oldest=oldest)],
-        [bold(_("Last hour: ")), _("{sent} delivered, {failed} failed").format(
-            sent=number(stats.sent_last_hour), failed=number(stats.failed_last_hour))],
+        [
+            bold(_("Subscriptions: ")),
+            _("{active} active, {inactive} inactive").format(active=number(active), inactive=number(inactive)),
+        ],
+        [
+            bold(_("Queue: ")),
+            _("{pending} pending, oldest {oldest}").format(pending=number(stats.pending), oldest=oldest),
+        ],
+        [
+            bold(_("Last hour: ")),
+            _("{sent} delivered, {failed} failed").format(
+                sent=number(stats.sent_last_hour), failed=number(stats.failed_last_hour)
+            ),
+        ],
         [bold(_("Last delivery: ")), _ago(now, await _stamp(core, "last_delivery_at"))],
         [bold(_("Last content refresh: ")), _ago(now, await _stamp(core, "last_refresh_at"))],
         [bold(_("Up since: ")), _ago(now, core.started_at)],
@@ -73,8 +81,13 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
     ]
     feeds = await core.feeds.repo.list_feeds()
     failing = [f for f in feeds if f.status in ("failing", "stopped")]
-    rows.append([bold("Feeds: "), f"{len(feeds)}, {len(failing)} failing" + (
-        " (" + ", ".join(f"{f.id}. {f.name[:40]}" for f in failing[:5]) + "; see /feeds)" if failing else "")])
+    rows.append(
+        [
+            bold("Feeds: "),
+            f"{len(feeds)}, {len(failing)} failing"
+            + (" (" + ", ".join(f"{f.id}. {f.name[:40]}" for f in failing[:5]) + "; see /feeds)" if failing else ""),
+        ]
+    )
     if stalled:
         rows.append([bold(_("Warning: ")), _("delivery looks stuck ({reason})").format(reason=stalled)])
     blocks: list[Block] = [bullets(rows)]
@@ -90,10 +103,18 @@ async def broadcast(core: Core, caller: Caller, args: list[str]) -> Reply:
     if not text:
         raise UsageError
     if len(text) > MAX_BROADCAST:
-        return message(ngettext("A broadcast can be at most {count} character.",
-                                "A broadcast can be at most {count} characters.", MAX_BROADCAST).format(
-            count=number(MAX_BROADCAST)), ok=False)
+        return message(
+            ngettext(
+                "A broadcast can be at most {count} character.",
+                "A broadcast can be at most {count} characters.",
+                MAX_BROADCAST,
+            ).format(count=number(MAX_BROADCAST)),
+            ok=False,
+        )
     author = f"{caller.platform}:{caller.user_id}"
     queued = await core.broadcast(text, author)
-    return message(ngettext("Broadcast queued for {count} subscription.", "Broadcast queued for {count} subscriptions.",
-                            queued).format(count=number(queued)))
+    return message(
+        ngettext(
+            "Broadcast queued for {count} subscription.", "Broadcast queued for {count} subscriptions.", queued
+        ).format(count=number(queued))
+    )

@@ -11,8 +11,12 @@ from bot.reply import Reply, message
 
 
 async def _start(core: Core, caller: Caller, args: list[str]) -> Reply:
-    return message(_("Hello! I send news briefings: the summary, the figures in the news, key developments and "
-                     "quotes. Send /summary to start, or /help for every command."))
+    return message(
+        _(
+            "Hello! I send news briefings: the summary, the figures in the news, key developments and "
+            "quotes. Send /summary to start, or /help for every command."
+        )
+    )
 
 
 def build_router(core: Core, observe: Observer | None = None) -> CommandRouter:
@@ -27,30 +31,73 @@ def build_router(core: Core, observe: Observer | None = None) -> CommandRouter:
             Command("start", N_("Welcome and how to begin"), "/start", _start),
             Command("help", N_("Every command with what it does"), "/help", _help),
             Command("summary", N_("Headline, lead and key developments"), "/summary [briefing]", reading.summary),
-            Command("figures", N_("The numbers in the news, with units"), "/figures [briefing] [word]",
-                    reading.figures),
-            Command("keypoints", N_("The key developments"), "/keypoints [briefing]", reading.keypoints,
-                    aliases=("developments",)),
+            Command(
+                "figures", N_("The numbers in the news, with units"), "/figures [briefing] [word]", reading.figures
+            ),
+            Command(
+                "keypoints",
+                N_("The key developments"),
+                "/keypoints [briefing]",
+                reading.keypoints,
+                aliases=("developments",),
+            ),
             Command("quotes", N_("Who said what"), "/quotes [briefing]", reading.quotes),
             Command("briefings", N_("All briefings, newest first"), "/briefings [page]", reading.briefings),
             Command("search", N_("Find sentences with these words"), "/search <words>", reading.search),
-            Command("subscribe", N_("Alerts for this chat (admins)"), subscribing.SUBSCRIBE_USAGE,
-                    subscribing.subscribe, manages_chat=True),
-            Command("unsubscribe", N_("Stop alerts for this chat (admins)"), "/unsubscribe", subscribing.unsubscribe,
-                    manages_chat=True),
+            Command(
+                "subscribe",
+                N_("Alerts for this chat (admins)"),
+                subscribing.SUBSCRIBE_USAGE,
+                subscribing.subscribe,
+                manages_chat=True,
+            ),
+            Command(
+                "unsubscribe",
+                N_("Stop alerts for this chat (admins)"),
+                "/unsubscribe",
+                subscribing.unsubscribe,
+                manages_chat=True,
+            ),
             Command("subscription", N_("This chat's alert settings"), "/subscription", subscribing.subscription),
-            Command("language", N_("This chat's language, or set it (admins)"), language.USAGE, language.language,
-                    manages_chat=True, audited=True),
-            Command("reload", N_("Reload the briefing files and fetch feeds now (operators)"), "/reload", admin.reload,
-                    admin=True),
+            Command(
+                "language",
+                N_("This chat's language, or set it (admins)"),
+                language.USAGE,
+                language.language,
+                manages_chat=True,
+                audited=True,
+            ),
+            Command(
+                "reload",
+                N_("Reload the briefing files and fetch feeds now (operators)"),
+                "/reload",
+                admin.reload,
+                admin=True,
+            ),
             Command("status", N_("Delivery and content health (operators)"), "/status", admin.status, admin=True),
             Command("feeds", N_("News feeds and their health (operators)"), "/feeds", feeds.feeds, admin=True),
-            Command("addfeed", N_("Follow a news feed or article page (operators)"), "/addfeed <url> [minutes]",
-                    feeds.addfeed, admin=True),
-            Command("removefeed", N_("Stop following a feed; its briefings stay (operators)"), "/removefeed <id>",
-                    feeds.removefeed, admin=True),
-            Command("broadcast", N_("Send an alert to every subscriber (operators)"), "/broadcast <text>",
-                    admin.broadcast, admin=True, raw=True),
+            Command(
+                "addfeed",
+                N_("Follow a news feed or article page (operators)"),
+                "/addfeed <url> [minutes]",
+                feeds.addfeed,
+                admin=True,
+            ),
+            Command(
+                "removefeed",
+                N_("Stop following a feed; its briefings stay (operators)"),
+                "/removefeed <id>",
+                feeds.removefeed,
+                admin=True,
+            ),
+            Command(
+                "broadcast",
+                N_("Send an alert to every subscriber (operators)"),
+                "/broadcast <text>",
+                admin.broadcast,
+                admin=True,
+                raw=True,
+            ),
         ],
         observe,
     )

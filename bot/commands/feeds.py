@@ -28,14 +28,20 @@ def _minutes(minutes: float) -> str:
 
 def feed_lines(feed: StoredFeed) -> list[Inline]:
     """One feed as /feeds shows it (the CLI prints the same facts)."""
-    state = {"ok": "", "retrying": " · retrying", "failing": " · FAILING for a day or more",
-             "stopped": " · STOPPED (gone: /addfeed it again to resume)"}.get(feed.status, "")
+    state = {
+        "ok": "",
+        "retrying": " · retrying",
+        "failing": " · FAILING for a day or more",
+        "stopped": " · STOPPED (gone: /addfeed it again to resume)",
+    }.get(feed.status, "")
     rows: list[Inline] = [
         [bold(f"{feed.id}. {feed.name}"), state],
         [link(feed.url, feed.url) if feed.url.startswith(("http://", "https://")) else feed.url],
-        [f"{_minutes(feed.minutes)} · {feed.items} item{'s' if feed.items != 1 else ''}"
-         f"{'' if feed.pages else ' · no pages'}"
-         f" · last fetched {_when(feed.last_success)} · next {_when(feed.next_due, 'not scheduled')}"],
+        [
+            f"{_minutes(feed.minutes)} · {feed.items} item{'s' if feed.items != 1 else ''}"
+            f"{'' if feed.pages else ' · no pages'}"
+            f" · last fetched {_when(feed.last_success)} · next {_when(feed.next_due, 'not scheduled')}"
+        ],
     ]
     if feed.last_error:
         rows.append([bold("Last error: "), feed.last_error[:300]])
@@ -75,8 +81,10 @@ async def addfeed(core: Core, caller: Caller, args: list[str]) -> Reply:
     if added.resumed:
         return message(f"Feed {feed.id} ({feed.name}) was stopped; it is fetched again now.")
     what = "an article page, followed for corrections" if feed.kind == "page" else f"{added.items} items"
-    return message(f"Added feed {feed.id}: {feed.name} ({what}), {_minutes(feed.minutes)}. "
-                   "Its current items are stored without alerts; new and changed ones will be announced.")
+    return message(
+        f"Added feed {feed.id}: {feed.name} ({what}), {_minutes(feed.minutes)}. "
+        "Its current items are stored without alerts; new and changed ones will be announced."
+    )
 
 
 async def removefeed(core: Core, caller: Caller, args: list[str]) -> Reply:

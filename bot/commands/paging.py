@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 from bot.i18n import _
 from bot.reply import Action, ActionRow
@@ -25,7 +26,7 @@ def page_of(items: Sequence[T], page: int, size: int) -> tuple[Sequence[T], int,
     so a button from a list that has since shrunk still lands somewhere."""
     pages = max(1, -(-len(items) // size))
     page = min(max(1, page), pages)
-    return items[(page - 1) * size: page * size], page, pages
+    return items[(page - 1) * size : page * size], page, pages
 
 
 def paging_row(command: str, args: Sequence[str], page: int, pages: int | None) -> ActionRow:

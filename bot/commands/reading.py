@@ -10,8 +10,22 @@ from bot.commands.router import UsageError
 from bot.core import Core
 from bot.i18n import _, day, moment, ngettext, number
 from bot.library import Entry
-from bot.reply import Action, ActionRow, Block, Inline, Paragraph, Reply, Span, bold, bullets, italic, link, marked, \
-    message, para
+from bot.reply import (
+    Action,
+    ActionRow,
+    Block,
+    Inline,
+    Paragraph,
+    Reply,
+    Span,
+    bold,
+    bullets,
+    italic,
+    link,
+    marked,
+    message,
+    para,
+)
 
 SEARCH_HITS = 10
 MAX_SEARCH_WORDS = 20
@@ -22,8 +36,9 @@ LABEL_MAX = 48  # a button's label: long titles are cut
 
 
 def no_content() -> Reply:
-    return message(_("No briefings are loaded yet. An operator can add files to the content folder and send /reload."),
-                   ok=False)
+    return message(
+        _("No briefings are loaded yet. An operator can add files to the content folder and send /reload."), ok=False
+    )
 
 
 async def pick(core: Core, args: list[str]) -> tuple[Entry, list[str]] | Reply:
@@ -119,10 +134,15 @@ async def figures(core: Core, caller: Caller, args: list[str]) -> Reply:
     b = entry.briefing
     title = _("Figures · {title}").format(title=b.title)
     words = [w.lower() for w in rest]
-    chosen = [f for f in b.figures if not words or any(w in f"{f.text} {f.about} {f.unit or ''}".lower() for w in words)]
+    chosen = [
+        f for f in b.figures if not words or any(w in f"{f.text} {f.about} {f.unit or ''}".lower() for w in words)
+    ]
     if not chosen:
-        text = _("No figures matching {words} in this briefing.").format(words=" ".join(rest)) if rest \
+        text = (
+            _("No figures matching {words} in this briefing.").format(words=" ".join(rest))
+            if rest
             else _("No figures in this briefing.")
+        )
         return Reply((para(text),), title=title, ok=not rest)
     shown, page, pages = page_of(chosen, page, FIGURES_PAGE)
     blocks: list[Block] = [bullets(figure_line(f) for f in shown)]
@@ -142,8 +162,9 @@ async def keypoints(core: Core, caller: Caller, args: list[str]) -> Reply:
         return entry
     b = entry.briefing
     if not b.key_points:
-        return Reply((para(_("This briefing has no list of key developments. Try /summary.")), footer(entry)),
-                     title=b.title)
+        return Reply(
+            (para(_("This briefing has no list of key developments. Try /summary.")), footer(entry)), title=b.title
+        )
     return Reply((bullets(b.key_points), footer(entry)), title=_("Key developments · {title}").format(title=b.title))
 
 
@@ -182,7 +203,8 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     choices = tuple(Action(_label(e.briefing.title), "summary", (e.briefing.id,)) for e in shown)
     count = len(entries)
     title = ngettext("{count} briefing, newest first", "{count} briefings, newest first", count).format(
-        count=number(count))
+        count=number(count)
+    )
     return Reply(tuple(blocks), title=title, choices=choices, actions=actions, choose=_("Open a briefing"))
 
 
@@ -199,7 +221,7 @@ async def search(core: Core, caller: Caller, args: list[str]) -> Reply:
     page = min(page, pages)
     more = len(hits) > page * SEARCH_HITS
     by_title: dict[str, list[Inline]] = {}  # each headline once, in the order of its best hit
-    for hit, title in hits[(page - 1) * SEARCH_HITS: page * SEARCH_HITS]:
+    for hit, title in hits[(page - 1) * SEARCH_HITS : page * SEARCH_HITS]:
         by_title.setdefault(title, []).append(list(marked(hit.marked)))
     blocks: list[Block] = []
     for title, items in by_title.items():

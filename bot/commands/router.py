@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import shlex
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from bot.commands.context import Caller
 from bot.core import Core
@@ -97,8 +97,9 @@ class CommandRouter:
             reply, outcome = await self._run(caller, name, raw_args)
         if self.observe is not None:
             command = self.get(name)
-            self.observe(command.name if command else "unknown", caller.platform, outcome,
-                         time.perf_counter() - started)
+            self.observe(
+                command.name if command else "unknown", caller.platform, outcome, time.perf_counter() - started
+            )
         return reply
 
     async def _run(self, caller: Caller, name: str, raw_args: str) -> tuple[Reply, str]:
@@ -109,8 +110,9 @@ class CommandRouter:
         args = ([raw_args] if raw_args else []) if command.raw else split_args(raw_args)
         if command.admin and not caller.is_operator:
             await self._audit(caller, command, raw_args, "refused")
-            return message(_("/{name} is for the bot's operators only.").format(name=command.name),
-                           ok=False, private=True), "denied"
+            return message(
+                _("/{name} is for the bot's operators only.").format(name=command.name), ok=False, private=True
+            ), "denied"
         try:
             reply = await command.handler(self.core, caller, args)
         except UsageError as exc:
@@ -148,7 +150,9 @@ class CommandRouter:
 
     async def _audit(self, caller: Caller, command: Command, args: str, outcome: str) -> None:
         await self.core.audit.record(
-            AuditEntry(self.core.clock(), caller.platform, caller.user_id, caller.chat_id, command.name, args[:500], outcome)
+            AuditEntry(
+                self.core.clock(), caller.platform, caller.user_id, caller.chat_id, command.name, args[:500], outcome
+            )
         )
 
 
@@ -167,8 +171,12 @@ def help_reply(router: CommandRouter, caller: Caller) -> Reply:
     if caller.platform == "console":
         rows.append([bold("/quit"), " — " + _("leave the console (or Ctrl-D)")])
     notes = [
-        para(_("Arguments in [brackets] are optional, <angle brackets> are required; "
-               "a briefing is named by its id from /briefings.")),
+        para(
+            _(
+                "Arguments in [brackets] are optional, <angle brackets> are required; "
+                "a briefing is named by its id from /briefings."
+            )
+        ),
     ]
     if caller.platform == "console" or caller.private_chat or caller.chat_id == caller.user_id:
         notes.append(para(_("Any other text searches the briefings.")))

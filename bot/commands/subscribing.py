@@ -41,8 +41,12 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
     at, tz = None, "UTC"
     head = rest[0].lower() if rest else ""
     if head in _NOT_MODES:
-        raise UsageError(_("{word} is not a delivery mode: alerts come as they happen (instant), "
-                           "or as a daily digest (daily HH:MM).").format(word=rest[0]))
+        raise UsageError(
+            _(
+                "{word} is not a delivery mode: alerts come as they happen (instant), "
+                "or as a daily digest (daily HH:MM)."
+            ).format(word=rest[0])
+        )
     if head == "instant":
         rest.pop(0)
         mode = "instant"
@@ -58,13 +62,17 @@ def parse_subscribe(args: list[str]) -> SubscribeArgs:
     keywords = []
     for word in rest:
         if word.lower() in (*MODES, *_NOT_MODES, "all"):
-            raise UsageError(_("{word} cannot be a keyword here; the mode comes first, and \"all\" alone clears "
-                               "keywords.").format(word=word))
+            raise UsageError(
+                _('{word} cannot be a keyword here; the mode comes first, and "all" alone clears keywords.').format(
+                    word=word
+                )
+            )
         if "/" in word or ":" in word:
-            raise UsageError(_("{word} is not a keyword; a time zone or time goes after \"daily\".").format(word=word))
+            raise UsageError(_('{word} is not a keyword; a time zone or time goes after "daily".').format(word=word))
         if not _KEYWORD.match(word):
-            raise UsageError(_("{word} cannot be a keyword: use plain words of letters and digits.").format(
-                word=word[:40]))
+            raise UsageError(
+                _("{word} cannot be a keyword: use plain words of letters and digits.").format(word=word[:40])
+            )
         keywords.append(word.lower())
     return SubscribeArgs(mode, at, tz, tuple(dict.fromkeys(keywords)) if keywords else None, feeds)
 
@@ -78,8 +86,11 @@ def _feeds(words: list[str]) -> tuple[tuple[int, ...] | None, list[str]]:
         match = _FEED.match(word)
         if match is None:
             if word.lower().startswith("feed:"):
-                raise UsageError(_("{word} is not a feed; write feed: and the number /feeds shows, such as feed:3.").format(
-                    word=word[:40]))
+                raise UsageError(
+                    _("{word} is not a feed; write feed: and the number /feeds shows, such as feed:3.").format(
+                        word=word[:40]
+                    )
+                )
             rest.append(word)
         elif match[1].lower() == "all":
             cleared = True
@@ -100,8 +111,9 @@ def _digest_time(text: str | None) -> str:
         raise UsageError(_("{text} is not a time of day; write it as HH:MM, such as 08:00.").format(text=text[:20]))
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise UsageError(_("{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.").format(
-            text=text))
+        raise UsageError(
+            _("{text} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59.").format(text=text)
+        )
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -111,14 +123,18 @@ def _time_zone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(_("{text} is not a time zone I know; use an Area/City name such as Europe/Kyiv.").format(
-            text=text[:40])) from None
+        raise UsageError(
+            _("{text} is not a time zone I know; use an Area/City name such as Europe/Kyiv.").format(text=text[:40])
+        ) from None
     return text
 
 
 def describe(sub: Subscription) -> list[Inline]:
-    when = _("every alert as it happens") if sub.mode == "instant" else \
-        _("a daily digest at {time} ({zone})").format(time=sub.digest_time, zone=sub.timezone)
+    when = (
+        _("every alert as it happens")
+        if sub.mode == "instant"
+        else _("a daily digest at {time} ({zone})").format(time=sub.digest_time, zone=sub.timezone)
+    )
     rows: list[Inline] = [
         [bold(_("Delivery: ")), when],
         [bold(_("Keywords: ")), ", ".join(sub.keywords) if sub.keywords else _("all news")],
@@ -128,8 +144,12 @@ def describe(sub: Subscription) -> list[Inline]:
     last = _("never yet") if sub.last_delivery_at is None else moment(sub.last_delivery_at)
     rows.append([bold(_("Last delivery: ")), last])
     if not sub.active:
-        rows.append([bold(_("Status: ")), _("inactive ({reason}); send /subscribe to resume").format(
-            reason=sub.inactive_reason or _("stopped"))])
+        rows.append(
+            [
+                bold(_("Status: ")),
+                _("inactive ({reason}); send /subscribe to resume").format(reason=sub.inactive_reason or _("stopped")),
+            ]
+        )
     return rows
 
 
@@ -160,8 +180,15 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
         if await core.feeds.repo.get(feed_id) is None:
             raise UsageError(f"There is no feed {feed_id}; an operator's /feeds lists them.")
     sub, started = await core.subscriptions.upsert(
-        caller.platform, caller.chat_id, caller.thread_id,
-        mode=mode, digest_time=at, timezone=tz, keywords=keywords, now=core.clock(), feeds=feeds,
+        caller.platform,
+        caller.chat_id,
+        caller.thread_id,
+        mode=mode,
+        digest_time=at,
+        timezone=tz,
+        keywords=keywords,
+        now=core.clock(),
+        feeds=feeds,
     )
     # Alerts go out in the chat's language: a chat that never chose one keeps the one it subscribed in.
     await core.set_chat_language(caller.platform, caller.chat_id, current_language(), keep=True)
@@ -170,8 +197,8 @@ async def subscribe(core: Core, caller: Caller, args: list[str]) -> Reply:
     newest = await core.library.find(None)
     if started and newest is not None:
         # A subscription starts from now: confirm with today's summary, never the backlog.
-        current = summary_reply(newest)
-        blocks += [para(_("The current briefing: "), bold(current.title or "")), *current.blocks]
+        summary = summary_reply(newest)
+        blocks += [para(_("The current briefing: "), bold(summary.title or "")), *summary.blocks]
     return Reply(tuple(blocks), title=_("Subscription"))
 
 
@@ -189,6 +216,7 @@ async def subscription(core: Core, caller: Caller, args: list[str]) -> Reply:
         raise UsageError
     sub = await core.subscriptions.get(caller.platform, caller.chat_id, caller.thread_id)
     if sub is None:
-        return message(_("This chat is not subscribed. An administrator can send {usage}.").format(
-            usage=SUBSCRIBE_USAGE))
+        return message(
+            _("This chat is not subscribed. An administrator can send {usage}.").format(usage=SUBSCRIBE_USAGE)
+        )
     return Reply((bullets(describe(sub)),), title=_("Subscription"))

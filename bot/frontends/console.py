@@ -18,8 +18,15 @@ from bot.commands.router import CommandRouter
 from bot.reply import Reply, Span, reply_text
 
 # The console's operator; a console cannot receive alerts, so it cannot subscribe.
-CONSOLE_CALLER = Caller(platform="console", chat_id=0, user_id=0, is_operator=True, can_manage=True, private_chat=True,
-                        receives_alerts=False)
+CONSOLE_CALLER = Caller(
+    platform="console",
+    chat_id=0,
+    user_id=0,
+    is_operator=True,
+    can_manage=True,
+    private_chat=True,
+    receives_alerts=False,
+)
 QUIT = {"/quit", "/exit", "quit", "exit"}
 
 _ANSI = {"bold": "\033[1m", "italic": "\033[3m", "code": "\033[36m", "mark": "\033[7m"}
@@ -106,4 +113,5 @@ async def run_console(router: CommandRouter, history: Path, out: TextIO = sys.st
         if line.lower() in QUIT:
             return 0
         reply = await router.dispatch_line(CONSOLE_CALLER, line)
-        print(render(reply, color) + "\n", file=out, flush=True)
+        if reply is not None:  # None only for a command addressed to another bot
+            print(render(reply, color) + "\n", file=out, flush=True)

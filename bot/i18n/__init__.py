@@ -10,10 +10,21 @@ Adding a language is adding a catalog: `bot/i18n/locales/<code>/LC_MESSAGES/mess
 
 from bot.i18n.catalogs import DEFAULT, LANGUAGES, language_name
 from bot.i18n.formats import day, moment, number
-from bot.i18n.negotiate import pick_language
 from bot.i18n.language import N_, _, current_language, ngettext, translate, use_language
+from bot.i18n.negotiate import pick_language
 
 __all__ = [
-    "DEFAULT", "LANGUAGES", "N_", "_", "current_language", "day", "language_name", "moment", "ngettext",
-    "number", "pick_language", "translate", "use_language",
+    "DEFAULT",
+    "LANGUAGES",
+    "N_",
+    "_",
+    "current_language",
+    "day",
+    "language_name",
+    "moment",
+    "ngettext",
+    "number",
+    "pick_language",
+    "translate",
+    "use_language",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
@@ -18,12 +18,12 @@ def number(value: int | float) -> str:
 def day(value: date | float) -> str:
     """A date (or a Unix time, in UTC) as the language writes it: "Dec 4, 2026", "4 груд. 2026 р."."""
     if not isinstance(value, date):
-        value = datetime.fromtimestamp(value, timezone.utc).date()
+        value = datetime.fromtimestamp(value, UTC).date()
     return format_date(value, "medium", locale=current_language())
 
 
 def moment(ts: float, *, seconds: bool = False) -> str:
     """A Unix time in UTC with its date as the language writes it and a 24-hour clock."""
-    when = datetime.fromtimestamp(ts, timezone.utc)
-    clock = format_time(when, "HH:mm:ss" if seconds else "HH:mm", tzinfo=timezone.utc, locale=current_language())
+    when = datetime.fromtimestamp(ts, UTC)
+    clock = format_time(when, "HH:mm:ss" if seconds else "HH:mm", tzinfo=UTC, locale=current_language())
     return f"{day(when.date())} {clock} UTC"

@@ -7,9 +7,9 @@ different languages never see each other's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
 
 from bot.i18n.catalogs import DEFAULT, LANGUAGES, translations
 
@@ -45,6 +45,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_language.get()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Marks a text for the catalogs without translating it now (it is translated where shown)."""
     return message

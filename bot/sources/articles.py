@@ -31,10 +31,16 @@ def extract_article(html: bytes | str, url: str, charset: str | None = None) -> 
         except LookupError:
             pass  # an unknown charset name: let trafilatura sniff the bytes
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        include_images=False, include_links=False, deduplicate=False,
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
     )
-    if document is None:
+    if document is None or isinstance(document, dict):  # a dict only when asked for one (as_dict)
         return None
     title = _clean(document.title)
     text = _paragraphs(document.text or "", title)

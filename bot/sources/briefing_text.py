@@ -7,7 +7,7 @@ rewrites an item's guid, link or date then yields the very same text, so nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.sources.articles import Article
 from bot.sources.feed_items import FeedItem
@@ -26,8 +26,11 @@ class Stamp:
 def new_stamp(item: FeedItem, feed_id: str | int, article: Article | None = None) -> Stamp:
     """The stamp of an item seen for the first time."""
     source = (article.canonical_url if article and article.canonical_url else None) or item.link
-    return Stamp(id=short_id(item.title, item.key, feed_id=feed_id), source=source,
-                 published=_when(item.published or item.updated) or (article.published if article else None))
+    return Stamp(
+        id=short_id(item.title, item.key, feed_id=feed_id),
+        source=source,
+        published=_when(item.published or item.updated) or (article.published if article else None),
+    )
 
 
 def item_briefing_text(item: FeedItem, stamp: Stamp, *, feed_name: str, article: Article | None = None) -> str:
@@ -39,8 +42,14 @@ def item_briefing_text(item: FeedItem, stamp: Stamp, *, feed_name: str, article:
 
 
 def briefing_text(stamp: Stamp, title: str, text: str, *, feed_name: str, author: str | None = None) -> str:
-    fields = {"id": stamp.id, "title": title, "source": stamp.source, "published": stamp.published,
-              "feed": feed_name, "author": author}
+    fields = {
+        "id": stamp.id,
+        "title": title,
+        "source": stamp.source,
+        "published": stamp.published,
+        "feed": feed_name,
+        "author": author,
+    }
     lines = ["---"]
     lines += [f"{key}: {_value(value)}" for key, value in fields.items() if value]
     lines.append("---")
@@ -66,4 +75,4 @@ def _cap(text: str) -> str:
 def _when(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

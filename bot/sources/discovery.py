@@ -7,8 +7,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
-FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
-                        "application/json", "application/rdf+xml"})
+FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json", "application/rdf+xml"}
+)
 
 
 def advertised_feeds(html: bytes, base: str) -> list[str]:

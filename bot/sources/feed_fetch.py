@@ -52,8 +52,14 @@ class Probe:
     last_modified: str | None
 
 
-async def fetch_feed(fetcher: Fetcher, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                     workers: DocumentWorkers | None = None) -> FeedFetch:
+async def fetch_feed(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    workers: DocumentWorkers | None = None,
+) -> FeedFetch:
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return FeedFetch(result.url, None, result.etag or etag, result.last_modified or last_modified)
@@ -63,8 +69,14 @@ async def fetch_feed(fetcher: Fetcher, url: str, *, etag: str | None = None, las
     return FeedFetch(result.url, feed, result.etag, result.last_modified)
 
 
-async def fetch_page(fetcher: Fetcher, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                     workers: DocumentWorkers | None = None) -> PageFetch:
+async def fetch_page(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    workers: DocumentWorkers | None = None,
+) -> PageFetch:
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return PageFetch(result.url, None, True, result.etag or etag, result.last_modified or last_modified)

@@ -10,7 +10,7 @@ import io
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -81,8 +81,9 @@ def _from_xml(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
     # No sanitising or link resolving inside feedparser: html_to_text keeps only text (scripts and styles
     # dropped) and links inside content are not kept, while those two passes halve feedparser's speed.
     try:
-        parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers,
-                                  resolve_relative_uris=False, sanitize_html=False)
+        parsed = feedparser.parse(
+            io.BytesIO(data), response_headers=response_headers, resolve_relative_uris=False, sanitize_html=False
+        )
     except Exception as exc:  # feedparser has its own bugs on hostile bytes (an undecodable encoding name...)
         raise FeedError(f"unreadable feed (the feed parser failed: {type(exc).__name__})") from None
     problem = _one_line(parsed.get("bozo_exception")) if parsed.get("bozo") else None
@@ -154,15 +155,24 @@ def _from_json_entry(entry: JsonEntry, url: str) -> FeedItem:
         text, full = "\n\n".join(" ".join(p.split()) for p in entry.text.split("\n\n") if p.strip()), True
     else:
         text, full = entry.summary or "", False
-    return _item(entry.guid, _web_link(entry.link, url), " ".join(entry.title.split()), entry.published,
-                 entry.updated, entry.author, text.strip(), full)
+    return _item(
+        entry.guid,
+        _web_link(entry.link, url),
+        " ".join(entry.title.split()),
+        entry.published,
+        entry.updated,
+        entry.author,
+        text.strip(),
+        full,
+    )
 
 
 def item_from_article(article: Article, url: str) -> FeedItem:
     """An article page followed on its own, as the one item of its source (its text is the whole article)."""
     published = _iso_date(article.published)
-    return _item(None, article.canonical_url or url, article.title or "", published, None, article.author,
-                 article.text, True)
+    return _item(
+        None, article.canonical_url or url, article.title or "", published, None, article.author, article.text, True
+    )
 
 
 def _iso_date(value: str | None) -> datetime | None:
@@ -172,11 +182,19 @@ def _iso_date(value: str | None) -> datetime | None:
         when = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _item(guid: str | None, link: str | None, title: str, published: datetime | None, updated: datetime | None,
-          author: str | None, text: str, from_content: bool) -> FeedItem:
+def _item(
+    guid: str | None,
+    link: str | None,
+    title: str,
+    published: datetime | None,
+    updated: datetime | None,
+    author: str | None,
+    text: str,
+    from_content: bool,
+) -> FeedItem:
     if not title:
         title = _first_words(text)
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
@@ -211,7 +229,7 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
     if not parsed:
         return None
     try:
-        return datetime(*parsed[:6], tzinfo=timezone.utc)
+        return datetime(*parsed[:6], tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 

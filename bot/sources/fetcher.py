@@ -6,11 +6,11 @@ Every fetch returns a FetchResult (200 with a body, or 304 "not modified") or ra
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 from yarl import URL
@@ -69,7 +69,7 @@ class FetchError(Exception):
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Fetcher:
@@ -78,7 +78,7 @@ class Fetcher:
     def __init__(
         self,
         limits: FetchLimits = FetchLimits(),
-        policy: AddressPolicy = AddressPolicy(),
+        policy: AddressPolicy = AddressPolicy(),  # noqa: B008 - frozen, safe to share
         *,
         clock: Callable[[], datetime] = _utc_now,
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
@@ -130,13 +130,13 @@ class Fetcher:
                 async with asyncio.timeout(self.limits.total_timeout):
                     return await self._follow(url, etag, last_modified)
             except TimeoutError:
-                raise FetchError(
-                    "timeout", f"no complete answer within {self.limits.total_timeout:g} s", url
-                ) from None
+                raise FetchError("timeout", f"no complete answer within {self.limits.total_timeout:g} s", url) from None
 
     async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        headers = {"Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-                   "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"}
+        headers = {
+            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+            "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+        }
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -176,23 +176,34 @@ class Fetcher:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("Location")
                     if not location:
-                        raise FetchError("http", f"HTTP {resp.status} redirect without a Location", original,
-                                         status=resp.status)
+                        raise FetchError(
+                            "http", f"HTTP {resp.status} redirect without a Location", original, status=resp.status
+                        )
                     return target.join(URL(location, encoded=False))
                 header_map = _header_map(resp.headers)
-                common = dict(
-                    url=str(target), status=resp.status, headers=header_map, content_type=resp.content_type,
-                    charset=resp.charset, etag=resp.headers.get("ETag"),
-                    last_modified=resp.headers.get("Last-Modified"), redirects=hops,
+                head = FetchResult(
+                    url=str(target),
+                    status=resp.status,
+                    headers=header_map,
+                    content_type=resp.content_type,
+                    charset=resp.charset,
+                    etag=resp.headers.get("ETag"),
+                    last_modified=resp.headers.get("Last-Modified"),
+                    redirects=hops,
                 )
                 if resp.status == 304:
-                    return FetchResult(**common)
+                    return head
                 if resp.status >= 400 or resp.status < 200:
                     retry = parse_retry_after(resp.headers.get("Retry-After"), self._clock())
-                    raise FetchError("http", f"HTTP {resp.status} {resp.reason or ''}".strip(), original,
-                                     status=resp.status, retry_after=retry)
+                    raise FetchError(
+                        "http",
+                        f"HTTP {resp.status} {resp.reason or ''}".strip(),
+                        original,
+                        status=resp.status,
+                        retry_after=retry,
+                    )
                 body = await self._read_capped(resp, original)
-                return FetchResult(body=body, **common)
+                return dataclasses.replace(head, body=body)
         except aiohttp.ServerTimeoutError:
             raise FetchError("timeout", f"{target.host} did not answer in time", original) from None
         except aiohttp.ClientConnectorError as exc:
@@ -200,10 +211,13 @@ class Fetcher:
                 raise FetchError("refused", f"refused: {exc.os_error}", original) from None
             if isinstance(exc, aiohttp.ClientConnectorDNSError):
                 raise FetchError("network", f"cannot resolve {target.host}", original) from None
-            raise FetchError("network", f"cannot connect to {target.host}:{target.port} ({exc.strerror or exc})",
-                             original) from None
+            raise FetchError(
+                "network", f"cannot connect to {target.host}:{target.port} ({exc.strerror or exc})", original
+            ) from None
         except aiohttp.ClientPayloadError:
-            raise FetchError("bad-body", "the response body is broken (bad compression or cut short)", original) from None
+            raise FetchError(
+                "bad-body", "the response body is broken (bad compression or cut short)", original
+            ) from None
         except aiohttp.InvalidURL:
             raise FetchError("bad-url", f"not a valid address: {str(target)[:200]}", original) from None
         except aiohttp.ClientError as exc:
@@ -213,15 +227,17 @@ class Fetcher:
         """Bytes as decompressed, cut off past the cap so a small gzip bomb cannot fill memory."""
         cap = self.limits.max_bytes
         if resp.content_length is not None and resp.content_length > cap and "Content-Encoding" not in resp.headers:
-            raise FetchError("too-large", f"response of {resp.content_length:,} bytes is over the {cap:,}-byte limit",
-                             original)
+            raise FetchError(
+                "too-large", f"response of {resp.content_length:,} bytes is over the {cap:,}-byte limit", original
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > cap:
-                raise FetchError("too-large", f"response larger than {cap:,} bytes (after decompression); cut off",
-                                 original)
+                raise FetchError(
+                    "too-large", f"response larger than {cap:,} bytes (after decompression); cut off", original
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -240,7 +256,7 @@ class Fetcher:
                 self._per_host[host] = (sem, users - 1)
 
 
-def _header_map(headers: "aiohttp.typedefs.LooseHeaders") -> dict[str, str]:
+def _header_map(headers: aiohttp.typedefs.LooseHeaders) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in headers.items():  # type: ignore[union-attr]
         key = name.lower()

@@ -8,11 +8,53 @@ import lxml.etree
 import lxml.html
 
 _BLOCKS = frozenset(
-    "p div section article header footer aside blockquote pre h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tr "
-    "figure figcaption hr address main nav".split()
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "figure",
+        "figcaption",
+        "hr",
+        "address",
+        "main",
+        "nav",
+    ]
 )
-_DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "button",
-         "select", "textarea")
+_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "head",
+    "button",
+    "select",
+    "textarea",
+)
 _BREAK = "\ue000"  # a private-use character marks a paragraph boundary while the tree is flattened
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 # Control characters and lone surrogates: lxml refuses them and no chat can show them.

@@ -43,6 +43,6 @@ def slug(text: str, limit: int) -> str:
 
 def short_id(title: str, key: str, *, feed_id: str | int = "") -> str:
     """``slug-of-the-title-1a2b3c``: at most 40 characters of [a-z0-9-], stable for one item of one feed."""
-    digest = hashlib.sha256(f"{feed_id}\n{key}".encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    digest = hashlib.sha256(f"{feed_id}\n{key}".encode()).hexdigest()[:_HASH_CHARS]
     head = slug(title, MAX_ID_CHARS - _HASH_CHARS - 1)
     return f"{head}-{digest}" if head else f"item-{digest}"

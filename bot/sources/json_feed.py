@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.sources.html_text import safe_text
@@ -54,7 +54,8 @@ def parse_json_feed(body: bytes) -> tuple[dict[str, Any], list[JsonEntry]]:
 
 
 def _entry(item: dict[str, Any]) -> JsonEntry:
-    authors = item.get("authors") if isinstance(item.get("authors"), list) else [item.get("author")]
+    listed = item.get("authors")
+    authors: list[Any] = listed if isinstance(listed, list) else [item.get("author")]
     names = [_str(a.get("name")) for a in authors if isinstance(a, dict)]
     guid = item.get("id")
     return JsonEntry(
@@ -82,5 +83,5 @@ def _date(value: object) -> datetime | None:
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)

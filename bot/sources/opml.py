@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
@@ -49,7 +49,7 @@ def parse_opml(data: bytes) -> OpmlImport:
     feeds: list[OpmlFeed] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    for outline in root.find("body").iter("outline"):  # type: ignore[union-attr]
+    for outline in root.find("body").iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         name = _attr(outline, "title") or _attr(outline, "text")
         name = None if name == url else name
@@ -72,7 +72,7 @@ def export_opml(feeds: Iterable[OpmlFeed], *, title: str, created: datetime) -> 
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateCreated").text = format_datetime(created.astimezone(timezone.utc), usegmt=True)
+    ET.SubElement(head, "dateCreated").text = format_datetime(created.astimezone(UTC), usegmt=True)
     body = ET.SubElement(root, "body")
     for feed in feeds:
         attrs = {"type": "rss", "text": feed.title or feed.url, "xmlUrl": feed.url}

@@ -60,8 +60,18 @@ class FeedStore(Protocol):
         "added", "changed" or "same". The same canonical address (row.stamp.source) already published by another feed is the same
         briefing. Raises BriefingError for text the parser refuses."""
 
-    async def record_fetch(self, feed: FeedRow, schedule: FeedSchedule, *, url: str, title: str | None,
-                           etag: str | None, last_modified: str | None, error: str | None, at: datetime) -> None:
+    async def record_fetch(
+        self,
+        feed: FeedRow,
+        schedule: FeedSchedule,
+        *,
+        url: str,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        error: str | None,
+        at: datetime,
+    ) -> None:
         """The outcome of this poll: validators, the next due time and status, the error shown in /feeds."""
 
 
@@ -75,15 +85,21 @@ class PollReport:
     item_errors: list[str] = field(default_factory=list)  # items skipped, one line each
 
 
-async def poll_feed(feed: FeedRow, store: FeedStore, fetcher: Fetcher, *, now: datetime, rng: random.Random,
-                    workers: DocumentWorkers | None = None) -> PollReport:
+async def poll_feed(
+    feed: FeedRow,
+    store: FeedStore,
+    fetcher: Fetcher,
+    *,
+    now: datetime,
+    rng: random.Random,
+    workers: DocumentWorkers | None = None,
+) -> PollReport:
     report = PollReport(feed.id)
     try:
         if feed.kind == PAGE:
             url, title, items, etag, modified = await _read_page(feed, fetcher, workers)
         else:
-            got = await fetch_feed(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified,
-                                   workers=workers)
+            got = await fetch_feed(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, workers=workers)
             url, etag, modified = got.url, got.etag, got.last_modified
             title = got.feed.title if got.feed else None
             items = got.feed.items if got.feed else None
@@ -92,19 +108,36 @@ async def poll_feed(feed: FeedRow, store: FeedStore, fetcher: Fetcher, *, now: d
         retry = exc.retry_after if isinstance(exc, FetchError) else None
         schedule = after_failure(feed.schedule, now, feed.minutes, rng, status=status, retry_after=retry)
         report.error = str(exc)
-        await store.record_fetch(feed, schedule, url=feed.url, title=None, etag=feed.etag,
-                                 last_modified=feed.last_modified, error=report.error, at=now)
+        await store.record_fetch(
+            feed,
+            schedule,
+            url=feed.url,
+            title=None,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            error=report.error,
+            at=now,
+        )
         return report
     report.not_modified = items is None
     for item in items or ():
         await _one_item(feed, item, title or feed.name, store, fetcher, workers, report)
-    await store.record_fetch(feed, after_success(now, feed.minutes, rng), url=url, title=title, etag=etag,
-                             last_modified=modified, error=None, at=now)
+    await store.record_fetch(
+        feed,
+        after_success(now, feed.minutes, rng),
+        url=url,
+        title=title,
+        etag=etag,
+        last_modified=modified,
+        error=None,
+        at=now,
+    )
     return report
 
 
-async def _read_page(feed: FeedRow, fetcher: Fetcher, workers: DocumentWorkers | None
-                     ) -> tuple[str, str | None, tuple[FeedItem, ...] | None, str | None, str | None]:
+async def _read_page(
+    feed: FeedRow, fetcher: Fetcher, workers: DocumentWorkers | None
+) -> tuple[str, str | None, tuple[FeedItem, ...] | None, str | None, str | None]:
     """A single article page followed as a source: one item, the page itself."""
     page = await fetch_page(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, workers=workers)
     if page.not_modified:
@@ -114,9 +147,16 @@ async def _read_page(feed: FeedRow, fetcher: Fetcher, workers: DocumentWorkers |
     return page.url, feed.name, (item_from_article(page.article, feed.url),), page.etag, page.last_modified
 
 
-async def poll_many(feeds: Iterable[FeedRow], store: FeedStore, fetcher: Fetcher, *, now: datetime,
-                    rng: random.Random, workers: DocumentWorkers | None = None,
-                    concurrency: int = 16) -> list[PollReport]:
+async def poll_many(
+    feeds: Iterable[FeedRow],
+    store: FeedStore,
+    fetcher: Fetcher,
+    *,
+    now: datetime,
+    rng: random.Random,
+    workers: DocumentWorkers | None = None,
+    concurrency: int = 16,
+) -> list[PollReport]:
     """Poll the due feeds side by side: each is bounded by the fetcher's timeouts, and one that fails in an
     unexpected way is reported as failed without stopping the others."""
     slots = asyncio.Semaphore(concurrency)
@@ -132,8 +172,15 @@ async def poll_many(feeds: Iterable[FeedRow], store: FeedStore, fetcher: Fetcher
     return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
 
-async def _one_item(feed: FeedRow, item: FeedItem, feed_name: str, store: FeedStore, fetcher: Fetcher,
-                    workers: DocumentWorkers | None, report: PollReport) -> None:
+async def _one_item(
+    feed: FeedRow,
+    item: FeedItem,
+    feed_name: str,
+    store: FeedStore,
+    fetcher: Fetcher,
+    workers: DocumentWorkers | None,
+    report: PollReport,
+) -> None:
     by_key, by_hash = await store.known_items(feed.id, item)
     plan = plan_item(item, by_key, by_hash, pages=feed.pages)
     known = plan.known
@@ -147,8 +194,7 @@ async def _one_item(feed: FeedRow, item: FeedItem, feed_name: str, store: FeedSt
     page_modified = known.page_last_modified if known else None
     if plan.fetch_page and item.link:
         try:
-            page = await fetch_page(fetcher, item.link, etag=page_etag, last_modified=page_modified,
-                                    workers=workers)
+            page = await fetch_page(fetcher, item.link, etag=page_etag, last_modified=page_modified, workers=workers)
         except FetchError as exc:
             report.item_errors.append(f"{item.link}: {exc}")
             if known is not None:
@@ -157,8 +203,9 @@ async def _one_item(feed: FeedRow, item: FeedItem, feed_name: str, store: FeedSt
             article, page_etag, page_modified = page.article, page.etag, page.last_modified
             if article is None and known is not None:
                 # the page did not change (304) or has no article now: what was published stands
-                await store.remember(feed.id, KnownItem(item.key, item.content_hash, item.updated, known.stamp,
-                                                        page_etag, page_modified))
+                await store.remember(
+                    feed.id, KnownItem(item.key, item.content_hash, item.updated, known.stamp, page_etag, page_modified)
+                )
                 return
     stamp: Stamp = known.stamp if known else new_stamp(item, feed.id, article)
     row = KnownItem(item.key, item.content_hash, item.updated, stamp, page_etag, page_modified)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 MAX_SECONDS = 7 * 24 * 3600  # a longer wait is a typo or a trick; the poller caps it again anyway
@@ -20,5 +20,5 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return min(max(0.0, (when - now).total_seconds()), float(MAX_SECONDS))

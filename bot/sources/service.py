@@ -57,14 +57,23 @@ def _one_line(text: str) -> str:
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
-    return Fetcher(FetchLimits(total_timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes),
-                   AddressPolicy(allow_private=settings.fetch_allow_private))
+    return Fetcher(
+        FetchLimits(total_timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes),
+        AddressPolicy(allow_private=settings.fetch_allow_private),
+    )
 
 
 class FeedService:
-    def __init__(self, repo: FeedRepository, settings: Settings, clock: Callable[[], float], *,
-                 fetcher: Fetcher | None = None, workers: DocumentWorkers | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        repo: FeedRepository,
+        settings: Settings,
+        clock: Callable[[], float],
+        *,
+        fetcher: Fetcher | None = None,
+        workers: DocumentWorkers | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.repo = repo
         self.settings = settings
         self.clock = clock
@@ -115,8 +124,9 @@ class FeedService:
         else:
             name, kind, items = (found.article.title if found.article else None) or found.url, "page", 1
         try:
-            feed = await self.repo.add(found.url, name, minutes, pages=pages, kind=kind, next_due=self.clock(),
-                                       now=self.clock())
+            feed = await self.repo.add(
+                found.url, name, minutes, pages=pages, kind=kind, next_due=self.clock(), now=self.clock()
+            )
         except FeedExists:
             raise FeedRefused(f"{found.url[:200]} is already a feed") from None  # the address it redirects to
         self.wake()  # its baseline is fetched right away
@@ -131,8 +141,15 @@ class FeedService:
         for entry in listed.feeds:
             due = first_schedule(now, minutes, self.rng).next_due or now
             try:
-                feed = await self.repo.add(entry.url, entry.title or entry.url, minutes, pages=True, kind="feed",
-                                           next_due=due.timestamp(), now=self.clock())
+                feed = await self.repo.add(
+                    entry.url,
+                    entry.title or entry.url,
+                    minutes,
+                    pages=True,
+                    kind="feed",
+                    next_due=due.timestamp(),
+                    now=self.clock(),
+                )
             except FeedExists:
                 report.skipped.append(f"{entry.url[:200]}: already a feed")
             else:
@@ -141,8 +158,11 @@ class FeedService:
         return report
 
     async def export_opml(self) -> str:
-        feeds = [OpmlFeed(f.url, f.name if f.name != f.url else None) for f in await self.repo.list_feeds()
-                 if f.kind == "feed"]
+        feeds = [
+            OpmlFeed(f.url, f.name if f.name != f.url else None)
+            for f in await self.repo.list_feeds()
+            if f.kind == "feed"
+        ]
         return export_opml(feeds, title="Briefing Bot feeds", created=self._now())
 
     async def fetch_now(self, feed_id: int | None = None) -> int:
@@ -157,8 +177,14 @@ class FeedService:
             feeds = await self.repo.claim_due(self.clock(), self.hold_seconds(), feed_ids)
             if not feeds:
                 return []
-            reports = await poll_many([feed_row(f) for f in feeds], self.store, await self.fetcher(),
-                                      now=self._now(), rng=self.rng, workers=self.workers())
+            reports = await poll_many(
+                [feed_row(f) for f in feeds],
+                self.store,
+                await self.fetcher(),
+                now=self._now(),
+                rng=self.rng,
+                workers=self.workers(),
+            )
         for report in reports:
             if report.error is not None:
                 log.warning("feed %s failed: %s", report.feed_id, _one_line(report.error))
@@ -192,8 +218,9 @@ class FeedService:
             except Exception:  # a database hiccup: try again on the next round
                 log.exception("feed polling round failed")
                 next_due = None
-            wait = IDLE_CHECK_SECONDS if next_due is None else min(max(0.0, next_due - self.clock()),
-                                                                   IDLE_CHECK_SECONDS)
+            wait = (
+                IDLE_CHECK_SECONDS if next_due is None else min(max(0.0, next_due - self.clock()), IDLE_CHECK_SECONDS)
+            )
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 

@@ -35,21 +35,40 @@ def to_epoch(moment: datetime | None) -> float | None:
 
 def feed_row(feed: StoredFeed) -> FeedRow:
     schedule = FeedSchedule(to_datetime(feed.next_due), feed.failures, to_datetime(feed.failing_since), feed.status)
-    return FeedRow(feed.id, feed.url, feed.name, feed.minutes, feed.pages, schedule, feed.etag, feed.last_modified,
-                   feed.baseline_done, feed.kind)
+    return FeedRow(
+        feed.id,
+        feed.url,
+        feed.name,
+        feed.minutes,
+        feed.pages,
+        schedule,
+        feed.etag,
+        feed.last_modified,
+        feed.baseline_done,
+        feed.kind,
+    )
 
 
 def _known(item: StoredItem | None) -> KnownItem | None:
     if item is None:
         return None
     stamp = Stamp(item.briefing_id, item.source, item.published)
-    return KnownItem(item.key, item.content_hash, to_datetime(item.updated), stamp, item.page_etag,
-                     item.page_last_modified)
+    return KnownItem(
+        item.key, item.content_hash, to_datetime(item.updated), stamp, item.page_etag, item.page_last_modified
+    )
 
 
 def _stored(row: KnownItem) -> StoredItem:
-    return StoredItem(row.key, row.stamp.id, row.content_hash, to_epoch(row.updated), row.stamp.source,
-                      row.stamp.published, row.page_etag, row.page_last_modified)
+    return StoredItem(
+        row.key,
+        row.stamp.id,
+        row.content_hash,
+        to_epoch(row.updated),
+        row.stamp.source,
+        row.stamp.published,
+        row.page_etag,
+        row.page_last_modified,
+    )
 
 
 def feed_alert(feed_id: int, old: Briefing | None, new: Briefing) -> NewAlert | None:
@@ -80,19 +99,39 @@ class StoredFeeds:
 
         def version_for(briefing_id: str) -> NewVersion:
             briefing = parsed if briefing_id == parsed.id else replace(parsed, id=briefing_id)
-            return NewVersion(briefing.id, briefing.to_json(), briefing.content_hash(), raw_hash, None,
-                              briefing.sentences())
+            return NewVersion(
+                briefing.id, briefing.to_json(), briefing.content_hash(), raw_hash, None, briefing.sentences()
+            )
 
         def announce(previous: dict | None, version: NewVersion) -> NewAlert | None:
             old = Briefing.from_json(previous) if previous is not None else None
             return feed_alert(feed_id, old, Briefing.from_json(version.data))
 
-        outcome, _ = await self.repo.publish_item(feed_id, _stored(row), version_for,
-                                                  None if baseline else announce, self.clock())
+        outcome, _ = await self.repo.publish_item(
+            feed_id, _stored(row), version_for, None if baseline else announce, self.clock()
+        )
         return outcome
 
-    async def record_fetch(self, feed: FeedRow, schedule: FeedSchedule, *, url: str, title: str | None,
-                           etag: str | None, last_modified: str | None, error: str | None, at: datetime) -> None:
-        outcome = FetchOutcome(etag, last_modified, to_epoch(schedule.next_due), schedule.failures,
-                               to_epoch(schedule.failing_since), schedule.status, error, title)
+    async def record_fetch(
+        self,
+        feed: FeedRow,
+        schedule: FeedSchedule,
+        *,
+        url: str,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        error: str | None,
+        at: datetime,
+    ) -> None:
+        outcome = FetchOutcome(
+            etag,
+            last_modified,
+            to_epoch(schedule.next_due),
+            schedule.failures,
+            to_epoch(schedule.failing_since),
+            schedule.status,
+            error,
+            title,
+        )
         await self.repo.record_fetch(feed.id, outcome, at.timestamp())

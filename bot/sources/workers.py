@@ -42,8 +42,10 @@ class DocumentWorkers:
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_limit_memory, initargs=(self.memory_mb,),
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_limit_memory,
+                initargs=(self.memory_mb,),
             )
         return self._pool
 

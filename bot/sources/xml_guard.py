@@ -23,7 +23,7 @@ def strip_doctype(data: bytes) -> tuple[bytes, bool]:
     if first_element is not None:
         return data, False  # "<!DOCTYPE" after the root element is text inside it, not a declaration
     end = _declaration_end(data, match.end())
-    declared = data[match.start():end]
+    declared = data[match.start() : end]
     return data[: match.start()] + data[end:], b"<!ENTITY" in declared.upper()
 
 

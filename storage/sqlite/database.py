@@ -229,4 +229,3 @@ async def _migrate(conn: aiosqlite.Connection, migrate_to: int | None) -> None:
             raise
         await conn.execute("COMMIT")
         log.info("database migrated to version %d (%s)", version, name)
-

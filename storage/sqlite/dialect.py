@@ -24,8 +24,7 @@ class SqliteDialect(Dialect):
         self, db: Database, query: str, briefing_id: str | None, limit: int, ranked: bool = False
     ) -> list[tuple[str, str, str]]:
         sql = (
-            "SELECT briefing_id, text, highlight(sentences, 1, char(2), char(3)) FROM sentences "
-            "WHERE sentences MATCH ?"
+            "SELECT briefing_id, text, highlight(sentences, 1, char(2), char(3)) FROM sentences WHERE sentences MATCH ?"
         )
         params: list = [query]
         if briefing_id is not None:

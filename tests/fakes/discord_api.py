@@ -45,7 +45,7 @@ from .discord_interactions import LOADING, FakeInteraction, InteractionRoutes, b
 from .discord_models import Channel, Guild, Member, iso_now, new_guild, snowflake, user_payload
 from .discord_validation import compute_pings, pinged, validate_message
 
-__all__ = ["FakeDiscord", "FakeInteraction", "Interaction", "Guild", "Channel", "pinged"]
+__all__ = ["Channel", "FakeDiscord", "FakeInteraction", "Guild", "Interaction", "pinged"]
 
 Interaction = FakeInteraction
 
@@ -72,8 +72,14 @@ class CommandRoutes:
     def _stored_command(self, scope: str | int, payload: dict[str, Any]) -> dict[str, Any]:
         existing = {(c["name"], c.get("type", 1)): c for c in self.commands.get(scope, [])}
         old = existing.get((payload.get("name"), payload.get("type", 1)))
-        stored = {"type": 1, "description": "", "options": [], "default_member_permissions": None,
-                  "nsfw": False, **payload}
+        stored = {
+            "type": 1,
+            "description": "",
+            "options": [],
+            "default_member_permissions": None,
+            "nsfw": False,
+            **payload,
+        }
         stored["id"] = old["id"] if old else str(snowflake())
         stored["application_id"] = str(self.app_id)
         stored["version"] = str(snowflake())
@@ -124,11 +130,20 @@ class CommandRoutes:
 class FakeDiscord(CommandRoutes, InteractionRoutes):
     """In-process fake of Discord's REST API and gateway for discord.py tests."""
 
-    def __init__(self, token: str = "fake-discord-token", app_id: int = 2000, bot_user_id: int = 2000,
-                 *, enforce_limits: bool = False, heartbeat_interval: int = 41250,
-                 bot_name: str = "FakeBot", interaction_timeout: float = 3.0,
-                 message_limit: tuple[int, float] = (5, 5.0), global_limit: int = 50,
-                 limits: dict[str, tuple[int, float]] | None = None) -> None:
+    def __init__(
+        self,
+        token: str = "fake-discord-token",
+        app_id: int = 2000,
+        bot_user_id: int = 2000,
+        *,
+        enforce_limits: bool = False,
+        heartbeat_interval: int = 41250,
+        bot_name: str = "FakeBot",
+        interaction_timeout: float = 3.0,
+        message_limit: tuple[int, float] = (5, 5.0),
+        global_limit: int = 50,
+        limits: dict[str, tuple[int, float]] | None = None,
+    ) -> None:
         self.token = token
         self.app_id = app_id
         self.bot_user_id = bot_user_id
@@ -175,7 +190,7 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeDiscord":
+    async def __aenter__(self) -> FakeDiscord:
         await self.start()
         return self
 
@@ -183,7 +198,7 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         await self.close()
 
     @contextlib.contextmanager
-    def patched(self) -> Iterator["FakeDiscord"]:
+    def patched(self) -> Iterator[FakeDiscord]:
         """Point discord.py's ``Route.BASE`` and ``DEFAULT_GATEWAY`` here; restored on exit."""
         import discord.gateway
         import discord.http
@@ -244,8 +259,7 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         info = request.match_info
         resource = info.route.resource
         template = resource.canonical if resource is not None else request.path
-        major = info.get("channel_id") or info.get("guild_id") or info.get("interaction_id") \
-            or info.get("token") or ""
+        major = info.get("channel_id") or info.get("guild_id") or info.get("interaction_id") or info.get("token") or ""
         return self.limiter.bucket(request.method, template, major)
 
     @staticmethod
@@ -280,13 +294,25 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         return json_reply({**self._bot_user, "email": None, "locale": "en-US"})
 
     async def _get_application(self, request: web.Request) -> web.Response:
-        return json_reply({
-            "id": str(self.app_id), "name": self.bot_name, "description": "", "icon": None,
-            "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-            "owner": user_payload(1, "owner"), "team": None, "flags": 0, "summary": "",
-            "rpc_origins": [], "redirect_uris": [], "interactions_endpoint_url": None,
-            "bot": self._bot_user,
-        })
+        return json_reply(
+            {
+                "id": str(self.app_id),
+                "name": self.bot_name,
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": user_payload(1, "owner"),
+                "team": None,
+                "flags": 0,
+                "summary": "",
+                "rpc_origins": [],
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "bot": self._bot_user,
+            }
+        )
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
         if not request.path.endswith("/bot"):
@@ -364,24 +390,33 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         self._notify()
         return json_reply(message)
 
-    def _message(self, channel_id: int, guild_id: int | None, body: dict[str, Any],
-                 *, type: int = 0) -> dict[str, Any]:
+    def _message(self, channel_id: int, guild_id: int | None, body: dict[str, Any], *, type: int = 0) -> dict[str, Any]:
         """The message payload Discord returns, plus ``allowed_mentions`` and ``pings``."""
         allowed = body.get("allowed_mentions")
         content = body.get("content") or ""
         pings = compute_pings(content, allowed)
         return {
-            "id": str(snowflake()), "type": type, "channel_id": str(channel_id),
-            "guild_id": str(guild_id) if guild_id else None, "author": self._bot_user,
-            "content": content, "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "attachments": [],
+            "id": str(snowflake()),
+            "type": type,
+            "channel_id": str(channel_id),
+            "guild_id": str(guild_id) if guild_id else None,
+            "author": self._bot_user,
+            "content": content,
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
             "mentions": [self._mentioned_user(guild_id, u) for u in pings["users"]],
             "mention_roles": [str(r) for r in pings["roles"]],
             "mention_everyone": pings["everyone"] or pings["here"],
-            "pinned": False, "tts": bool(body.get("tts")), "timestamp": iso_now(),
-            "edited_timestamp": None, "flags": int(body.get("flags") or 0),
-            "nonce": body.get("nonce"), "webhook_id": str(self.app_id) if type == 20 else None,
-            "allowed_mentions": allowed, "pings": pings,
+            "pinned": False,
+            "tts": bool(body.get("tts")),
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "flags": int(body.get("flags") or 0),
+            "nonce": body.get("nonce"),
+            "webhook_id": str(self.app_id) if type == 20 else None,
+            "allowed_mentions": allowed,
+            "pings": pings,
         }
 
     def _mentioned_user(self, guild_id: int | None, user_id: int) -> dict[str, Any]:
@@ -400,12 +435,18 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
 
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
         return {
-            "v": 10, "user": self._bot_user, "session_id": session_id,
+            "v": 10,
+            "user": self._bot_user,
+            "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
             "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
             "application": {"id": str(self.app_id), "flags": 0},
-            "private_channels": [], "relationships": [], "presences": [],
-            "geo_ordered_rtc_regions": [], "user_settings": {}, "_trace": ["fake-discord"],
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "_trace": ["fake-discord"],
         }
 
     def _dispatch_if_known(self, guild_id: int, event: str, data: dict[str, Any]) -> None:
@@ -454,9 +495,17 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         """False: every authenticated route answers 401 and IDENTIFY is closed with 4004."""
         self._token_valid = ok
 
-    def fail_next(self, route_substring: str, status: int = 429, retry_after: float = 0.2,
-                  count: int = 1, global_: bool = False, *, code: int | None = None,
-                  message: str | None = None) -> None:
+    def fail_next(
+        self,
+        route_substring: str,
+        status: int = 429,
+        retry_after: float = 0.2,
+        count: int = 1,
+        global_: bool = False,
+        *,
+        code: int | None = None,
+        message: str | None = None,
+    ) -> None:
         """Answer the next ``count`` requests whose "METHOD /path" contains ``route_substring``
         with ``status`` (429 with Via + retry_after; 5xx; 4xx with Discord's code)."""
         self._failures.append(Failure(route_substring, status, count, retry_after, global_, code, message))
@@ -490,14 +539,22 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         member = guild.members[inter.user_id]
         perms = guild.permissions(inter.user_id, inter.channel_id)
         return {
-            "id": str(inter.id), "application_id": str(self.app_id), "type": inter.type,
-            "token": inter.token, "version": 1, "guild_id": str(guild.id),
+            "id": str(inter.id),
+            "application_id": str(self.app_id),
+            "type": inter.type,
+            "token": inter.token,
+            "version": 1,
+            "guild_id": str(guild.id),
             "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-            "channel_id": str(channel.id), "channel": {**channel.payload(), "permissions": str(perms)},
+            "channel_id": str(channel.id),
+            "channel": {**channel.payload(), "permissions": str(perms)},
             "member": member.payload(perms),
             "app_permissions": str(guild.permissions(self.bot_user_id, inter.channel_id)),
-            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)}, "context": 0,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
 
@@ -508,16 +565,28 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
                     return command, scope != "global"
         raise LookupError(f"slash command {name!r} was not synced (global or guild {guild_id})")
 
-    async def _interact(self, type: int, name: str, guild_id: int, channel_id: int, user_id: int,
-                        options: dict[str, Any] | list[Any] | None, subcommand: str | None,
-                        focused: str | None = None) -> FakeInteraction:
+    async def _interact(
+        self,
+        type: int,
+        name: str,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        options: dict[str, Any] | list[Any] | None,
+        subcommand: str | None,
+        focused: str | None = None,
+    ) -> FakeInteraction:
         await self.wait_until(lambda: self.gateway.has_session, 5.0, "a gateway session")
         guild = self.guilds[guild_id]
         command, in_guild = self._find_command(name, guild_id)
         inter = FakeInteraction(self, type, name, guild_id, channel_id, user_id)
         resolved: dict[str, Any] = {}
-        data = {"id": command["id"], "name": name, "type": 1,
-                "options": build_options(command, options, subcommand, guild, resolved, focused)}
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 1,
+            "options": build_options(command, options, subcommand, guild, resolved, focused),
+        }
         if in_guild:
             data["guild_id"] = str(guild_id)
         if resolved:
@@ -527,23 +596,41 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         self.gateway.dispatch("INTERACTION_CREATE", {**self._interaction_base(inter, guild), "data": data})
         return inter
 
-    async def invoke(self, name: str, *, guild_id: int, channel_id: int, user_id: int,
-                     options: dict[str, Any] | list[Any] | None = None,
-                     subcommand: str | None = None) -> FakeInteraction:
+    async def invoke(
+        self,
+        name: str,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        options: dict[str, Any] | list[Any] | None = None,
+        subcommand: str | None = None,
+    ) -> FakeInteraction:
         """Dispatch a slash command (INTERACTION_CREATE type 2) typed from the synced definition."""
         return await self._interact(2, name, guild_id, channel_id, user_id, options, subcommand)
 
-    async def autocomplete(self, name: str, option: str, value: str, *, guild_id: int, channel_id: int,
-                           user_id: int, options: dict[str, Any] | None = None,
-                           subcommand: str | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self,
+        name: str,
+        option: str,
+        value: str,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        options: dict[str, Any] | None = None,
+        subcommand: str | None = None,
+        timeout: float = 5.0,
+    ) -> list[dict[str, Any]]:
         """Dispatch an autocomplete (type 4) with ``option`` focused; return the bot's choices."""
         values = {**(options or {}), option: value}
         inter = await self._interact(4, name, guild_id, channel_id, user_id, values, subcommand, option)
         responses = await inter.wait_response(1, timeout)
         return list(responses[0]["choices"] or [])
 
-    async def press(self, message: dict[str, Any], custom_id: str, *, guild_id: int, user_id: int,
-                    values: list[str] | None = None) -> FakeInteraction:
+    async def press(
+        self, message: dict[str, Any], custom_id: str, *, guild_id: int, user_id: int, values: list[str] | None = None
+    ) -> FakeInteraction:
         """Dispatch a component interaction (type 3): ``user_id`` pressed the button (or chose
         ``values`` in the select menu) with ``custom_id`` under ``message``, as Discord sends it.
         Responses that update the message (type 7, or editing @original) change ``message``."""
@@ -564,8 +651,11 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
             data["values"] = values
         self.interactions[inter.id] = inter
         self._by_token[inter.token] = inter
-        payload = {**self._interaction_base(inter, guild), "data": data,
-                   "message": {k: v for k, v in message.items() if k not in ("pings", "allowed_mentions")}}
+        payload = {
+            **self._interaction_base(inter, guild),
+            "data": data,
+            "message": {k: v for k, v in message.items() if k not in ("pings", "allowed_mentions")},
+        }
         self.gateway.dispatch("INTERACTION_CREATE", payload)
         return inter
 
@@ -576,7 +666,8 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         pings = compute_pings(content, None)
         data = {
             **self._message(channel_id, channel.guild_id, {"content": content}),
-            "author": member.user(), "member": {k: v for k, v in member.payload().items() if k != "user"},
+            "author": member.user(),
+            "member": {k: v for k, v in member.payload().items() if k != "user"},
             "pings": pings,
         }
         self.gateway.dispatch("MESSAGE_CREATE", data)
@@ -595,8 +686,9 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
             except Exception as exc:  # surface predicate bugs to the waiting test
                 future.set_exception(exc)
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0,
-                         what: str | Callable[[], str] = "condition") -> None:
+    async def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 5.0, what: str | Callable[[], str] = "condition"
+    ) -> None:
         """Wait (event-driven, no polling) until ``predicate()`` holds after a fake state change.
 
         Only changes of the fake's own state (requests, gateway sessions) wake waiters.
@@ -614,13 +706,16 @@ class FakeDiscord(CommandRoutes, InteractionRoutes):
         finally:
             self._waiters.remove(entry)
 
-    async def wait_messages(self, channel_id: int, count: int = 1,
-                            timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_messages(self, channel_id: int, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Wait until ``channel_id`` has at least ``count`` accepted messages; return them all."""
-        await self.wait_until(lambda: len(self.messages.get(channel_id, ())) >= count, timeout,
-                              f"{count} message(s) in channel {channel_id}")
+        await self.wait_until(
+            lambda: len(self.messages.get(channel_id, ())) >= count,
+            timeout,
+            f"{count} message(s) in channel {channel_id}",
+        )
         return list(self.messages[channel_id])
 
     async def wait_resumed(self, resumes: int = 1, timeout: float = 5.0) -> None:
-        await self.wait_until(lambda: self.resumes >= resumes and self.connected, timeout,
-                              f"{resumes} gateway resume(s)")
+        await self.wait_until(
+            lambda: self.resumes >= resumes and self.connected, timeout, f"{resumes} gateway resume(s)"
+        )

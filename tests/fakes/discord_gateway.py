@@ -72,7 +72,7 @@ class Connection:
 class Gateway:
     """Session state shared across websocket connections."""
 
-    def __init__(self, fake: "FakeDiscord", heartbeat_interval: int) -> None:
+    def __init__(self, fake: FakeDiscord, heartbeat_interval: int) -> None:
         self.fake = fake
         self.heartbeat_interval = heartbeat_interval
         self.session_id: str | None = None

@@ -112,9 +112,7 @@ class Bucket:
         }
 
 
-def rate_limited_reply(
-    bucket_headers: dict[str, str], retry_after: float, *, global_: bool
-) -> web.Response:
+def rate_limited_reply(bucket_headers: dict[str, str], retry_after: float, *, global_: bool) -> web.Response:
     """A real-looking 429 (with ``Via`` so discord.py retries it)."""
     headers = dict(bucket_headers)
     headers.update(
@@ -165,10 +163,10 @@ class RateLimiter:
 
     def check(self, bucket: Bucket, path: str, now: float) -> web.Response | None:
         """A 429 reply if the request is over a limit, else None (and the request is counted)."""
-        if self.enforce and "/interactions/" not in path and "/webhooks/" not in path:
-            if not self.global_bucket.take(now):
-                retry = round(self.global_bucket.reset_at - now, 3)
-                return rate_limited_reply(bucket.headers(now), retry, global_=True)
+        limited = self.enforce and "/interactions/" not in path and "/webhooks/" not in path
+        if limited and not self.global_bucket.take(now):
+            retry = round(self.global_bucket.reset_at - now, 3)
+            return rate_limited_reply(bucket.headers(now), retry, global_=True)
         if not bucket.take(now):
             return rate_limited_reply(bucket.headers(now), round(bucket.reset_at - now, 3), global_=False)
         return None

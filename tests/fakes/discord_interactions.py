@@ -33,8 +33,9 @@ def _field_error(key: str, code: str, message: str) -> web.Response:
 class FakeInteraction:
     """Test-side handle of one dispatched interaction and everything the bot answered."""
 
-    def __init__(self, fake: "FakeDiscord", type: int, name: str, guild_id: int | None,
-                 channel_id: int, user_id: int) -> None:
+    def __init__(
+        self, fake: FakeDiscord, type: int, name: str, guild_id: int | None, channel_id: int, user_id: int
+    ) -> None:
         self._fake = fake
         self.id: int = snowflake()
         self.token: str = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(24)
@@ -70,8 +71,9 @@ class FakeInteraction:
         self._fake._notify()
         return reply
 
-    def _record(self, kind: str, data: dict[str, Any], *, type: int | None = None,
-                message: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _record(
+        self, kind: str, data: dict[str, Any], *, type: int | None = None, message: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         flags = int(data.get("flags") or 0)
         entry = {
             "kind": kind,
@@ -109,7 +111,9 @@ def _resolve(guild: Guild | None, opt_type: int, value: Any, resolved: dict[str,
     elif opt_type == 7 and obj_id in guild.channels:
         channel = guild.channels[obj_id]
         resolved.setdefault("channels", {})[str(obj_id)] = {
-            "id": str(obj_id), "name": channel.name, "type": channel.type,
+            "id": str(obj_id),
+            "name": channel.name,
+            "type": channel.type,
             "permissions": str(guild.permissions(0)),
         }
     elif opt_type in (8, 9) and obj_id in guild.roles:
@@ -129,8 +133,13 @@ def _typed_value(guild: Guild | None, opt_type: int, value: Any, resolved: dict[
     return str(value)
 
 
-def _leaf_options(definitions: list[dict[str, Any]], values: dict[str, Any], guild: Guild | None,
-                  resolved: dict[str, Any], focused: str | None) -> list[dict[str, Any]]:
+def _leaf_options(
+    definitions: list[dict[str, Any]],
+    values: dict[str, Any],
+    guild: Guild | None,
+    resolved: dict[str, Any],
+    focused: str | None,
+) -> list[dict[str, Any]]:
     by_name = {d["name"]: d for d in definitions}
     unknown = set(values) - set(by_name)
     if unknown:
@@ -142,14 +151,18 @@ def _leaf_options(definitions: list[dict[str, Any]], values: dict[str, Any], gui
             # Discord sends the partially typed text for the focused option.
             options.append({"name": name, "type": opt_type, "value": str(value), "focused": True})
         else:
-            options.append({"name": name, "type": opt_type,
-                            "value": _typed_value(guild, opt_type, value, resolved)})
+            options.append({"name": name, "type": opt_type, "value": _typed_value(guild, opt_type, value, resolved)})
     return options
 
 
-def build_options(definition: dict[str, Any], values: dict[str, Any] | list[Any] | None,
-                  subcommand: str | None, guild: Guild | None, resolved: dict[str, Any],
-                  focused: str | None = None) -> list[dict[str, Any]]:
+def build_options(
+    definition: dict[str, Any],
+    values: dict[str, Any] | list[Any] | None,
+    subcommand: str | None,
+    guild: Guild | None,
+    resolved: dict[str, Any],
+    focused: str | None = None,
+) -> list[dict[str, Any]]:
     """``data.options`` for a command definition; ``subcommand`` is "sub" or "group sub".
 
     A list is passed through unchanged (raw Discord options).
@@ -181,7 +194,7 @@ class InteractionRoutes:
     interaction_timeout: float
     _by_token: dict[str, FakeInteraction]
 
-    async def _interaction_callback(self: "FakeDiscord", request: web.Request) -> web.Response:
+    async def _interaction_callback(self: FakeDiscord, request: web.Request) -> web.Response:
         inter = self.interactions.get(int(request.match_info["interaction_id"]))
         if inter is None or inter.token != request.match_info["token"]:
             return error_reply(404, 10062)
@@ -214,8 +227,9 @@ class InteractionRoutes:
             return _field_error("choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
         return None
 
-    def _callback_message(self: "FakeDiscord", inter: FakeInteraction, rtype: int,
-                          data: dict[str, Any]) -> dict[str, Any] | None:
+    def _callback_message(
+        self: FakeDiscord, inter: FakeInteraction, rtype: int, data: dict[str, Any]
+    ) -> dict[str, Any] | None:
         if rtype in (6, 7) and inter.type != 3:
             return None  # Discord answers 400 for these: only a component's message can be updated
         if rtype == 7 and inter.original is not None:  # UPDATE_MESSAGE: the component's own message
@@ -227,8 +241,7 @@ class InteractionRoutes:
         inter.original = self._message(inter.channel_id, inter.guild_id, body, type=20)
         return inter.original
 
-    def _callback_response(self, inter: FakeInteraction, rtype: int,
-                           message: dict[str, Any] | None) -> dict[str, Any]:
+    def _callback_response(self, inter: FakeInteraction, rtype: int, message: dict[str, Any] | None) -> dict[str, Any]:
         flags = int(message["flags"]) if message else 0
         result: dict[str, Any] = {
             "interaction": {
@@ -252,7 +265,7 @@ class InteractionRoutes:
             return None
         return inter
 
-    async def _followup_create(self: "FakeDiscord", request: web.Request) -> web.Response:
+    async def _followup_create(self: FakeDiscord, request: web.Request) -> web.Response:
         inter = self._webhook_interaction(request)
         if inter is None:
             return error_reply(404, 10015)
@@ -274,7 +287,7 @@ class InteractionRoutes:
             return inter.original
         return inter.followups.get(int(message_id)) if message_id.isdigit() else None
 
-    async def _webhook_message_op(self: "FakeDiscord", request: web.Request) -> web.Response:
+    async def _webhook_message_op(self: FakeDiscord, request: web.Request) -> web.Response:
         inter = self._webhook_interaction(request)
         if inter is None:
             return error_reply(404, 10015)
@@ -289,8 +302,9 @@ class InteractionRoutes:
             return no_content()
         return await self._webhook_edit(request, inter, message)
 
-    async def _webhook_edit(self: "FakeDiscord", request: web.Request, inter: FakeInteraction,
-                            message: dict[str, Any]) -> web.Response:
+    async def _webhook_edit(
+        self: FakeDiscord, request: web.Request, inter: FakeInteraction, message: dict[str, Any]
+    ) -> web.Response:
         body, has_files = await self._read_body(request)
         error = validate_message(body, require_content=False, has_files=has_files)
         if error is not None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .discord_api import FakeDiscord
@@ -147,7 +148,7 @@ class Guild:
 
     id: int
     name: str
-    fake: "FakeDiscord"
+    fake: FakeDiscord
     owner_id: int = 0
     channels: dict[int, Channel] = field(default_factory=dict)
     roles: dict[int, Role] = field(default_factory=dict)
@@ -163,17 +164,13 @@ class Guild:
         self.fake._on_channel_added(self, channel)
         return channel
 
-    def add_role(
-        self, role_id: int, name: str, permissions: int = 0, *, mentionable: bool = False
-    ) -> Role:
+    def add_role(self, role_id: int, name: str, permissions: int = 0, *, mentionable: bool = False) -> Role:
         role = Role(role_id, name, permissions, mentionable, position=len(self.roles))
         self.roles[role_id] = role
         self._dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role.payload()})
         return role
 
-    def add_member(
-        self, user_id: int, name: str, roles: list[int] | None = None, owner: bool = False
-    ) -> Member:
+    def add_member(self, user_id: int, name: str, roles: list[int] | None = None, owner: bool = False) -> Member:
         member = Member(user_id, name, list(roles or []), owner)
         self.members[user_id] = member
         if owner:
@@ -206,9 +203,11 @@ class Guild:
     def payload(self, all_members: bool = True) -> dict[str, Any]:
         """GUILD_CREATE payload. With all members, member_count matches so discord.py sees
         the guild as chunked; without (no GUILD_MEMBERS intent) only the bot is listed."""
-        members = self.members.values() if all_members else [
-            m for m in self.members.values() if m.id == self.fake.bot_user_id
-        ]
+        members = (
+            self.members.values()
+            if all_members
+            else [m for m in self.members.values() if m.id == self.fake.bot_user_id]
+        )
         return {
             "id": str(self.id),
             "name": self.name,
@@ -241,9 +240,7 @@ class Guild:
         }
 
 
-def new_guild(
-    fake: "FakeDiscord", guild_id: int, name: str, bot_member: Callable[[], Member]
-) -> Guild:
+def new_guild(fake: FakeDiscord, guild_id: int, name: str, bot_member: Callable[[], Member]) -> Guild:
     """A guild with its @everyone role and the bot as a member."""
     guild = Guild(guild_id, name, fake)
     guild.roles[guild_id] = Role(guild_id, "@everyone", DEFAULT_EVERYONE_PERMISSIONS)

@@ -27,11 +27,7 @@ Errors = dict[str, Any]
 
 
 def _too_long(limit: int) -> dict[str, Any]:
-    return {
-        "_errors": [
-            {"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {limit} or fewer in length."}
-        ]
-    }
+    return {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {limit} or fewer in length."}]}
 
 
 def form_error(errors: Errors) -> dict[str, Any]:
@@ -120,13 +116,25 @@ def _components_errors(rows: Any) -> Errors | None:
     for r, row in enumerate(rows):
         items = row.get("components") or [] if isinstance(row, dict) else []
         if not isinstance(row, dict) or row.get("type") != 1 or not items:
-            errors[str(r)] = {"_errors": [{"code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED" if items else
-                                           "BASE_TYPE_REQUIRED", "message": "An action row needs components"}]}
+            errors[str(r)] = {
+                "_errors": [
+                    {
+                        "code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED" if items else "BASE_TYPE_REQUIRED",
+                        "message": "An action row needs components",
+                    }
+                ]
+            }
             continue
         selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
         if (selects and len(items) > 1) or len(items) > BUTTONS_PER_ROW:
-            errors[str(r)] = {"_errors": [{"code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                           "message": "The specified component exceeds the maximum width"}]}
+            errors[str(r)] = {
+                "_errors": [
+                    {
+                        "code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                        "message": "The specified component exceeds the maximum width",
+                    }
+                ]
+            }
             continue
         item_errors: Errors = {}
         for i, item in enumerate(items):
@@ -134,13 +142,20 @@ def _components_errors(rows: Any) -> Errors | None:
             custom_id = item.get("custom_id")
             if item.get("style") != 5:  # all but link buttons carry a custom id
                 if not isinstance(custom_id, str) or not custom_id:
-                    errs["custom_id"] = {"_errors": [{"code": "BASE_TYPE_REQUIRED",
-                                                      "message": "This field is required"}]}
+                    errs["custom_id"] = {
+                        "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
+                    }
                 elif len(custom_id) > CUSTOM_ID_MAX:
                     errs["custom_id"] = _too_long(CUSTOM_ID_MAX)
                 elif custom_id in seen:
-                    errs["custom_id"] = {"_errors": [{"code": "COMPONENT_CUSTOM_ID_DUPLICATED",
-                                                      "message": "Component custom id cannot be duplicated"}]}
+                    errs["custom_id"] = {
+                        "_errors": [
+                            {
+                                "code": "COMPONENT_CUSTOM_ID_DUPLICATED",
+                                "message": "Component custom id cannot be duplicated",
+                            }
+                        ]
+                    }
                 else:
                     seen.add(custom_id)
             if item.get("type") == 2:

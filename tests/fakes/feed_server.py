@@ -12,14 +12,14 @@ import gzip
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aiohttp import web
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
-_BASE_DATE = datetime(2024, 8, 13, 9, 0, tzinfo=timezone.utc)
+_BASE_DATE = datetime(2024, 8, 13, 9, 0, tzinfo=UTC)
 
 _TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",
@@ -50,8 +50,10 @@ def big_feed(count: int, *, prefix: str = "item") -> bytes:
         f"<description>The council approved {i} new homes on Tuesday after a vote of 7 to 2.</description></item>"
         for i in range(count)
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Big Feed</title>'
-            f"<link>https://big.example/</link><description>many</description>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Big Feed</title>'
+        f"<link>https://big.example/</link><description>many</description>{items}</channel></rss>"
+    ).encode()
 
 
 class FeedServer:
@@ -67,12 +69,18 @@ class FeedServer:
         self._version = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
-        for name, path in (("rss2.xml", "/feeds/rss.xml"), ("atom.xml", "/feeds/atom.xml"),
-                           ("rss1.rdf", "/feeds/rss1.rdf"), ("rss091.xml", "/feeds/rss091.xml"),
-                           ("feed.json", "/feeds/feed.json"), ("broken.xml", "/feeds/broken.xml"),
-                           ("subscriptions.opml", "/subscriptions.opml"),
-                           ("article.html", "/world/2024/08/kursk-incursion"),
-                           ("no-article.html", "/login"), ("home.html", "/")):
+        for name, path in (
+            ("rss2.xml", "/feeds/rss.xml"),
+            ("atom.xml", "/feeds/atom.xml"),
+            ("rss1.rdf", "/feeds/rss1.rdf"),
+            ("rss091.xml", "/feeds/rss091.xml"),
+            ("feed.json", "/feeds/feed.json"),
+            ("broken.xml", "/feeds/broken.xml"),
+            ("subscriptions.opml", "/subscriptions.opml"),
+            ("article.html", "/world/2024/08/kursk-incursion"),
+            ("no-article.html", "/login"),
+            ("home.html", "/"),
+        ):
             self.set(path, (DATA / name).read_bytes(), _TYPES[Path(name).suffix])
         # header says UTF-8, the prolog (rightly) says ISO-8859-1
         self.set("/feeds/latin1.xml", (DATA / "latin1.xml").read_bytes(), "text/xml; charset=utf-8")
@@ -80,16 +88,26 @@ class FeedServer:
         self.set("/feeds/big.xml", big_feed(5000), _TYPES[".xml"], gzip=True)
 
     # -- content the test changes -------------------------------------------------------------
-    def set(self, path: str, body: bytes | str, content_type: str = "application/rss+xml; charset=utf-8",
-            *, gzip: bool = False, etag: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def set(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "application/rss+xml; charset=utf-8",
+        *,
+        gzip: bool = False,
+        etag: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Put ``body`` at ``path``; ETag defaults to a hash of the body, Last-Modified moves on each change."""
         raw = body.encode() if isinstance(body, str) else body
         self._version += 1
         self.pages[path] = Page(
-            body=raw, content_type=content_type,
+            body=raw,
+            content_type=content_type,
             etag=etag if etag is not None else f'"{hashlib.sha256(raw).hexdigest()[:16]}"',
             last_modified=format_datetime(_BASE_DATE + timedelta(minutes=self._version), usegmt=True),
-            gzip=gzip, headers=dict(headers or {}),
+            gzip=gzip,
+            headers=dict(headers or {}),
         )
 
     def replace(self, path: str, old: str, new: str) -> None:
@@ -136,8 +154,12 @@ class FeedServer:
             return web.Response(status=404, text="not found")
         if _matches(request, page):
             return web.Response(status=304, headers={"ETag": page.etag, "Last-Modified": page.last_modified})
-        headers = {"ETag": page.etag, "Last-Modified": page.last_modified, "Content-Type": page.content_type,
-                   **page.headers}
+        headers = {
+            "ETag": page.etag,
+            "Last-Modified": page.last_modified,
+            "Content-Type": page.content_type,
+            **page.headers,
+        }
         body = page.body
         if page.gzip:
             body = gzip.compress(body, compresslevel=1)
@@ -190,6 +212,7 @@ async def _bomb(server: FeedServer, request: web.Request) -> web.StreamResponse:
 def _redirect(location: str):
     async def handler(server: FeedServer, request: web.Request) -> web.StreamResponse:
         return web.Response(status=302, headers={"Location": location})
+
     return handler
 
 

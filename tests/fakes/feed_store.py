@@ -23,8 +23,9 @@ class MemoryFeedStore:
     errors: dict[int, str | None] = field(default_factory=dict)
 
     async def known_items(self, feed_id: int, item: FeedItem) -> tuple[KnownItem | None, KnownItem | None]:
-        by_hash = next((r for (f, _), r in self.rows.items() if f == feed_id and r.content_hash == item.content_hash),
-                       None)
+        by_hash = next(
+            (r for (f, _), r in self.rows.items() if f == feed_id and r.content_hash == item.content_hash), None
+        )
         return self.rows.get((feed_id, item.key)), by_hash
 
     async def remember(self, feed_id: int, row: KnownItem) -> None:
@@ -45,8 +46,23 @@ class MemoryFeedStore:
         self.alerts.append("changed: " + ", ".join(f"{f.old} → {f.new}" for f in change.figures))
         return "changed"
 
-    async def record_fetch(self, feed: FeedRow, schedule: FeedSchedule, *, url: str, title: str | None,
-                           etag: str | None, last_modified: str | None, error: str | None, at: datetime) -> None:
-        self.feeds[feed.id] = replace(feed, schedule=schedule, etag=etag, last_modified=last_modified,
-                                      baseline_done=feed.baseline_done or error is None)
+    async def record_fetch(
+        self,
+        feed: FeedRow,
+        schedule: FeedSchedule,
+        *,
+        url: str,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        error: str | None,
+        at: datetime,
+    ) -> None:
+        self.feeds[feed.id] = replace(
+            feed,
+            schedule=schedule,
+            etag=etag,
+            last_modified=last_modified,
+            baseline_done=feed.baseline_done or error is None,
+        )
         self.errors[feed.id] = error

@@ -6,15 +6,27 @@ Tests fill it with briefings, subscriptions and deliveries, flip readiness check
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator
 
 from aiohttp import web
 
 from bot.web.ports import (
-    ActionResult, BriefingDetail, BriefingRow, Check, Deliveries, DeliveryRow, FigureRow, Operator, Overview,
-    PlatformSubscriptions, QuoteRow, SubscriptionPage, SubscriptionRow, VersionRow,
+    ActionResult,
+    BriefingDetail,
+    BriefingRow,
+    Check,
+    Deliveries,
+    DeliveryRow,
+    FigureRow,
+    Operator,
+    Overview,
+    PlatformSubscriptions,
+    QuoteRow,
+    SubscriptionPage,
+    SubscriptionRow,
+    VersionRow,
 )
 from bot.web.server import WebServer
 
@@ -26,14 +38,25 @@ def figure(about: str, value: float | None, unit: str | None = None, text: str |
     return FigureRow(about=about, text=shown, value=value, unit=unit, kind="count")
 
 
-def briefing(briefing_id: str, title: str, versions: list[list[FigureRow]], *, summary: str = "A summary.",
-             at: float = NOW - 3600) -> BriefingDetail:
+def briefing(
+    briefing_id: str,
+    title: str,
+    versions: list[list[FigureRow]],
+    *,
+    summary: str = "A summary.",
+    at: float = NOW - 3600,
+) -> BriefingDetail:
     rows = tuple(VersionRow(i + 1, at + i * 600, title, tuple(figs)) for i, figs in enumerate(versions))
     return BriefingDetail(
-        id=briefing_id, title=title, summary=summary, published="2026-12-01", source="Wire",
+        id=briefing_id,
+        title=title,
+        summary=summary,
+        published="2026-12-01",
+        source="Wire",
         key_points=("First point.", "Second point."),
         quotes=(QuoteRow("We will hold the line.", "A commander"),),
-        figures=rows[-1].figures, versions=rows,
+        figures=rows[-1].figures,
+        versions=rows,
     )
 
 
@@ -44,8 +67,14 @@ class InMemoryOperations:
     subscription_list: list[SubscriptionRow] = field(default_factory=list)
     pending: list[DeliveryRow] = field(default_factory=list)
     failed: list[DeliveryRow] = field(default_factory=list)
-    checks: dict[str, tuple[bool, str]] = field(default_factory=lambda: {
-        "database": (True, ""), "telegram": (True, ""), "delivery": (True, ""), "content": (True, "")})
+    checks: dict[str, tuple[bool, str]] = field(
+        default_factory=lambda: {
+            "database": (True, ""),
+            "telegram": (True, ""),
+            "delivery": (True, ""),
+            "content": (True, ""),
+        }
+    )
     stalled: str | None = None
     broken: Exception | None = None  # raised by every read: a database that cannot be read
     audit: list[tuple[str, Operator, str]] = field(default_factory=list)
@@ -59,15 +88,25 @@ class InMemoryOperations:
         self._read()
         platforms = sorted({s.platform for s in self.subscription_list})
         return Overview(
-            now=self.now, briefings=len(self.briefing_list),
+            now=self.now,
+            briefings=len(self.briefing_list),
             subscriptions=tuple(
-                PlatformSubscriptions(p, sum(s.active for s in self.subscription_list if s.platform == p),
-                                      sum(not s.active for s in self.subscription_list if s.platform == p))
-                for p in platforms),
+                PlatformSubscriptions(
+                    p,
+                    sum(s.active for s in self.subscription_list if s.platform == p),
+                    sum(not s.active for s in self.subscription_list if s.platform == p),
+                )
+                for p in platforms
+            ),
             pending=len(self.pending),
             oldest_pending_at=min((d.created_at for d in self.pending), default=None),
-            sent_last_hour=7, failed_last_hour=len(self.failed), stalled=self.stalled, failing_feeds=(),
-            last_delivery_at=self.now - 30, last_refresh_at=self.now - 300, started_at=self.now - 86400,
+            sent_last_hour=7,
+            failed_last_hour=len(self.failed),
+            stalled=self.stalled,
+            failing_feeds=(),
+            last_delivery_at=self.now - 30,
+            last_refresh_at=self.now - 300,
+            started_at=self.now - 86400,
         )
 
     async def briefings(self, query: str = "", limit: int = 100) -> list[BriefingRow]:
@@ -87,7 +126,7 @@ class InMemoryOperations:
     async def subscriptions(self, offset: int = 0, limit: int = 100, inactive_only: bool = False) -> SubscriptionPage:
         self._read()
         rows = [s for s in self.subscription_list if not (inactive_only and s.active)]
-        return SubscriptionPage(tuple(rows[offset:offset + limit]), len(rows))
+        return SubscriptionPage(tuple(rows[offset : offset + limit]), len(rows))
 
     async def deliveries(self, limit: int = 100) -> Deliveries:
         self._read()
@@ -118,18 +157,40 @@ class InMemoryOperations:
         return False
 
 
-def subscription(sub_id: int, platform: str = "telegram", *, active: bool = True,
-                 reason: str | None = None, keywords: tuple[str, ...] = ()) -> SubscriptionRow:
+def subscription(
+    sub_id: int,
+    platform: str = "telegram",
+    *,
+    active: bool = True,
+    reason: str | None = None,
+    keywords: tuple[str, ...] = (),
+) -> SubscriptionRow:
     return SubscriptionRow(
-        id=sub_id, platform=platform, chat_id=-100_000 - sub_id, thread_id=0, mode="instant", digest_time=None,
-        timezone="UTC", keywords=keywords, active=active, inactive_reason=reason, last_delivery_at=NOW - 60,
+        id=sub_id,
+        platform=platform,
+        chat_id=-100_000 - sub_id,
+        thread_id=0,
+        mode="instant",
+        digest_time=None,
+        timezone="UTC",
+        keywords=keywords,
+        active=active,
+        inactive_reason=reason,
+        last_delivery_at=NOW - 60,
     )
 
 
 def delivery(delivery_id: int, status: str, error: str | None = None, age: float = 120) -> DeliveryRow:
     return DeliveryRow(
-        id=delivery_id, platform="telegram", chat_id=-100_000 - delivery_id, kind="changed", status=status,
-        attempts=3 if status == "failed" else 1, created_at=NOW - age, next_attempt_at=NOW + 5, last_error=error,
+        id=delivery_id,
+        platform="telegram",
+        chat_id=-100_000 - delivery_id,
+        kind="changed",
+        status=status,
+        attempts=3 if status == "failed" else 1,
+        created_at=NOW - age,
+        next_attempt_at=NOW + 5,
+        last_error=error,
     )
 
 

@@ -35,14 +35,18 @@ from .telegram_world import CHAT_TYPES, MEMBER_STATUSES, Chat, Topic, World, cha
 __all__ = ["ApiError", "FakeTelegram", "RateLimits"]
 
 _TELEGRAM_USER = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
-_GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group",
-                        "username": "GroupAnonymousBot"}
-_CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel",
-                "username": "Channel_Bot"}
+_GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+_CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 _BOT_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
-_DEFAULT_DESCRIPTIONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-                         404: "Not Found", 409: "Conflict", 500: "Internal Server Error",
-                         502: "Bad Gateway"}
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
 
 
 @dataclass
@@ -56,18 +60,32 @@ class _Fault:
 class FakeTelegram(BotApiMethods):
     """An in-process Telegram Bot API server with test controls; see the module docstring."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "briefing_bot",
-                 bot_id: int = 1000, *, enforce_limits: bool = False,
-                 limits: RateLimits | None = None, record_calls: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        bot_username: str = "briefing_bot",
+        bot_id: int = 1000,
+        *,
+        enforce_limits: bool = False,
+        limits: RateLimits | None = None,
+        record_calls: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.token = token
         self.enforce_limits = enforce_limits
         self.record_calls = record_calls
         self.limiter = RateLimiter(limits or RateLimits(), clock)
-        self.world = World({"id": bot_id, "is_bot": True, "first_name": "Briefing",
-                            "username": bot_username, "can_join_groups": True,
-                            "can_read_all_group_messages": False,
-                            "supports_inline_queries": False})
+        self.world = World(
+            {
+                "id": bot_id,
+                "is_bot": True,
+                "first_name": "Briefing",
+                "username": bot_username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
         self.sent: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
         self.rejected: list[dict] = []
@@ -93,8 +111,9 @@ class FakeTelegram(BotApiMethods):
         """Serve on 127.0.0.1 at a free port; returns the root URL ``http://127.0.0.1:PORT``."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     handler_cancellation=True, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, handler_cancellation=True, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -160,17 +179,22 @@ class FakeTelegram(BotApiMethods):
         return handler(params)
 
     def _reject(self, method: str, params: dict, error: ApiError) -> web.Response:
-        self.rejected.append({"method": method, "params": params, "error_code": error.code,
-                              "description": error.description,
-                              "parameters": error.parameters})
+        self.rejected.append(
+            {
+                "method": method,
+                "params": params,
+                "error_code": error.code,
+                "description": error.description,
+                "parameters": error.parameters,
+            }
+        )
         if error.code == 429:
             self.too_many_requests += 1
         return error_response(error)
 
     # --- observing -------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[FakeTelegram], Any],
-                       timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[FakeTelegram], Any], timeout: float = 5.0) -> Any:
         """Wait until ``predicate(self)`` is truthy (re-checked after every request and
         every change made through this API) and return its value."""
         value = predicate(self)
@@ -182,20 +206,23 @@ class FakeTelegram(BotApiMethods):
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            raise TimeoutError(f"condition not met within {timeout}s; last sent: "
-                               f"{[s['text'] for s in self.sent[-5:]]!r}; last rejected: "
-                               f"{self.rejected[-3:]!r}") from None
+            raise TimeoutError(
+                f"condition not met within {timeout}s; last sent: "
+                f"{[s['text'] for s in self.sent[-5:]]!r}; last rejected: "
+                f"{self.rejected[-3:]!r}"
+            ) from None
         finally:
             if entry in self._waiters:
                 self._waiters.remove(entry)
 
-    async def wait_sent(self, count: int = 1, *, chat_id: int | None = None,
-                        timeout: float = 5.0) -> list[dict]:
+    async def wait_sent(self, count: int = 1, *, chat_id: int | None = None, timeout: float = 5.0) -> list[dict]:
         """Wait until ``count`` messages were sent or edited (to ``chat_id``, if given);
         returns the first ``count`` of them, oldest first."""
+
         def enough(fake: FakeTelegram) -> list[dict] | None:
             matching = [s for s in fake.sent if chat_id is None or s["chat_id"] == chat_id]
             return matching[:count] if len(matching) >= count else None
+
         return await self.wait_for(enough, timeout)
 
     @property
@@ -224,10 +251,17 @@ class FakeTelegram(BotApiMethods):
 
     # --- faults ----------------------------------------------------------------------
 
-    def fail_next(self, method: str, *, status: int, description: str | None = None,
-                  retry_after: int | None = None, count: int = 1,
-                  chat_id: int | str | None = None,
-                  migrate_to_chat_id: int | None = None) -> None:
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int,
+        description: str | None = None,
+        retry_after: int | None = None,
+        count: int = 1,
+        chat_id: int | str | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         """Answer the next ``count`` calls of ``method`` (to ``chat_id``) with an error."""
         parameters: dict = {}
         if retry_after is not None:
@@ -235,8 +269,11 @@ class FakeTelegram(BotApiMethods):
         if migrate_to_chat_id is not None:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
         if description is None:
-            description = (f"Too Many Requests: retry after {retry_after or 1}" if status == 429
-                           else _DEFAULT_DESCRIPTIONS.get(status, "Error"))
+            description = (
+                f"Too Many Requests: retry after {retry_after or 1}"
+                if status == 429
+                else _DEFAULT_DESCRIPTIONS.get(status, "Error")
+            )
         error = ApiError(status, description, parameters or None)
         self._faults.append(_Fault(method.lower(), error, count, chat_id))
 
@@ -257,8 +294,15 @@ class FakeTelegram(BotApiMethods):
 
     # --- the world -------------------------------------------------------------------
 
-    def add_user(self, user_id: int, first_name: str = "User", username: str | None = None,
-                 is_bot: bool = False, *, language_code: str | None = None) -> dict:
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str = "User",
+        username: str | None = None,
+        is_bot: bool = False,
+        *,
+        language_code: str | None = None,
+    ) -> dict:
         user: dict = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
         if username:
             user["username"] = username
@@ -267,22 +311,21 @@ class FakeTelegram(BotApiMethods):
         self.world.users[user_id] = user
         return user
 
-    def add_chat(self, chat_id: int, type: str, title: str | None = None,  # noqa: A002
-                 username: str | None = None, is_forum: bool = False) -> dict:
+    def add_chat(
+        self, chat_id: int, type: str, title: str | None = None, username: str | None = None, is_forum: bool = False
+    ) -> dict:
         """Create a chat; a private chat's id is its user's id (the user is created too)."""
         if type not in CHAT_TYPES:
             raise ValueError(f"chat type must be one of {sorted(CHAT_TYPES)}")
         if type == "private":
             user = self.world.user(chat_id)
-            chat = Chat(chat_id, type, first_name=user["first_name"],
-                        username=username or user.get("username"))
+            chat = Chat(chat_id, type, first_name=user["first_name"], username=username or user.get("username"))
         else:
             chat = Chat(chat_id, type, title=title, username=username, is_forum=is_forum)
         self.world.chats[chat_id] = chat
         return chat.as_dict()
 
-    def set_member(self, chat_id: int, user_id: int, status: str,
-                   rights: dict | None = None) -> None:
+    def set_member(self, chat_id: int, user_id: int, status: str, rights: dict | None = None) -> None:
         """Set a membership status (``user_id`` may be the bot's); ``rights`` override can_* flags."""
         if status not in MEMBER_STATUSES:
             raise ValueError(f"status must be one of {sorted(MEMBER_STATUSES)}")
@@ -310,18 +353,24 @@ class FakeTelegram(BotApiMethods):
     def migrate(self, chat_id: int, new_chat_id: int) -> dict:
         """Upgrade a group to a supergroup; the old id answers 400 with migrate_to_chat_id."""
         old = self.world.chat(chat_id)
-        new = Chat(new_chat_id, "supergroup", title=old.title, members=dict(old.members),
-                   rights=dict(old.rights))
+        new = Chat(new_chat_id, "supergroup", title=old.title, members=dict(old.members), rights=dict(old.rights))
         self.world.chats[new_chat_id] = new
         old.migrated_to = new_chat_id
         return new.as_dict()
 
     # --- injecting updates -----------------------------------------------------------
 
-    def user_message(self, chat_id: int, user_id: int, text: str, *,
-                     message_thread_id: int | None = None, sender_chat_id: int | None = None,
-                     is_automatic_forward: bool = False,
-                     reply_to_message_id: int | None = None) -> dict:
+    def user_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        *,
+        message_thread_id: int | None = None,
+        sender_chat_id: int | None = None,
+        is_automatic_forward: bool = False,
+        reply_to_message_id: int | None = None,
+    ) -> dict:
         """A ``message`` update from a user (or on behalf of ``sender_chat_id``)."""
         chat = self.world.chat(chat_id)
         message = self._new_message(chat, text)
@@ -348,7 +397,10 @@ class FakeTelegram(BotApiMethods):
         """An ``edited_message`` update for a message the user sent earlier."""
         chat = self.world.chat(chat_id)
         original = chat.messages.get(message_id) or {
-            "message_id": message_id, "date": int(time.time()), "chat": chat.as_dict()}
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+        }
         message = {k: v for k, v in original.items() if k != "entities"}
         message.update(_text_fields(text), edit_date=int(time.time()))
         message["from"] = self.world.user(user_id)
@@ -359,22 +411,34 @@ class FakeTelegram(BotApiMethods):
         """A ``callback_query`` update: the user pressed an inline button under a message."""
         chat = self.world.chat(chat_id)
         message = chat.messages.get(message_id) or {
-            "message_id": message_id, "date": 0, "chat": chat.as_dict()}  # inaccessible
+            "message_id": message_id,
+            "date": 0,
+            "chat": chat.as_dict(),
+        }  # inaccessible
         query_id = str(next(self._query_ids))
         self._callback_ids.add(query_id)
-        return self._push("callback_query", {
-            "id": query_id, "from": self.world.user(user_id), "message": message,
-            "chat_instance": str(chat_id), "data": data})
+        return self._push(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self.world.user(user_id),
+                "message": message,
+                "chat_instance": str(chat_id),
+                "data": data,
+            },
+        )
 
-    def my_chat_member(self, chat_id: int, old_status: str, new_status: str,
-                       by_user_id: int) -> dict:
+    def my_chat_member(self, chat_id: int, old_status: str, new_status: str, by_user_id: int) -> dict:
         """A ``my_chat_member`` update; the world follows (a private "kicked" = blocked)."""
         chat = self.world.chat(chat_id)
         bot = self.world.bot_user
-        update = {"chat": chat.as_dict(), "from": self.world.user(by_user_id),
-                  "date": int(time.time()),
-                  "old_chat_member": chat_member(bot, old_status),
-                  "new_chat_member": chat_member(bot, new_status)}
+        update = {
+            "chat": chat.as_dict(),
+            "from": self.world.user(by_user_id),
+            "date": int(time.time()),
+            "old_chat_member": chat_member(bot, old_status),
+            "new_chat_member": chat_member(bot, new_status),
+        }
         if chat.type == "private":
             chat.blocked = new_status == "kicked"
         else:
@@ -386,19 +450,26 @@ class FakeTelegram(BotApiMethods):
         old = self.world.chat(old_chat_id)
         if old.migrated_to is None:
             self.migrate(old_chat_id, new_chat_id)
-        message = {"message_id": old.new_message_id(), "date": int(time.time()),
-                   "chat": old.as_dict(), "from": _GROUP_ANONYMOUS_BOT,
-                   "migrate_to_chat_id": new_chat_id}
+        message = {
+            "message_id": old.new_message_id(),
+            "date": int(time.time()),
+            "chat": old.as_dict(),
+            "from": _GROUP_ANONYMOUS_BOT,
+            "migrate_to_chat_id": new_chat_id,
+        }
         return self._push("message", message)
 
     def _new_message(self, chat: Chat, text: str) -> dict:
-        message = {"message_id": chat.new_message_id(), "date": int(time.time()),
-                   "chat": chat.as_dict(), **_text_fields(text)}
+        message = {
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            **_text_fields(text),
+        }
         chat.messages[message["message_id"]] = message
         return message
 
-    def _sender(self, chat: Chat, user_id: int, sender_chat_id: int | None,
-                automatic: bool) -> dict:
+    def _sender(self, chat: Chat, user_id: int, sender_chat_id: int | None, automatic: bool) -> dict:
         if automatic:
             return _TELEGRAM_USER
         if sender_chat_id is None:

@@ -16,14 +16,37 @@ __all__ = ["HtmlParseError", "parse_html", "utf16_len"]
 
 _SPACES = frozenset(" \t\r\n\v\f")
 _TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
 )
 _SIMPLE_TYPES = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPECIAL = re.compile(r"[<&]")
@@ -165,9 +188,7 @@ def _start_tag(state: _State, begin: int) -> int:
             if tag == "blockquote" and name == "expandable":
                 argument = "1"
                 continue
-            raise state.error(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}"', begin
-            )
+            raise state.error(f'Expected equal sign in declaration of an attribute of the tag "{tag}"', begin)
         i = _skip_spaces(text, i + 1)
         if i >= n:
             raise state.error(f'Unclosed start tag "{tag}"', begin)
@@ -210,9 +231,9 @@ def _tag_argument(tag: str, name: str, value: str, current: str) -> str:
     if tag == "a" and name == "href":
         return value
     if tag == "code" and name == "class" and value.startswith("language-"):
-        return value[len("language-"):]
+        return value[len("language-") :]
     if tag == "span" and name == "class" and value.startswith("tg-"):
-        return value[len("tg-"):]
+        return value[len("tg-") :]
     if tag == "tg-emoji" and name == "emoji-id":
         return value
     if tag == "blockquote" and name == "expandable":
@@ -235,7 +256,7 @@ def _end_tag(state: _State, begin: int) -> int:
     opened = state.stack.pop()
     if name and name != opened.tag:
         raise state.error(
-            f'Unmatched end tag at byte offset {len(text[:begin].encode())}, '
+            f"Unmatched end tag at byte offset {len(text[:begin].encode())}, "
             f'expected "</{opened.tag}>", found "</{name}>"'
         )
     if state.offset > opened.offset:
@@ -268,8 +289,7 @@ def _add_entity(state: _State, opened: _Open, pos: int) -> None:
     elif tag == "tg-emoji":
         if not argument.isdigit():
             raise state.error("Invalid custom emoji identifier specified")
-        entities.append({"type": "custom_emoji", "offset": offset, "length": length,
-                         "custom_emoji_id": argument})
+        entities.append({"type": "custom_emoji", "offset": offset, "length": length, "custom_emoji_id": argument})
 
 
 def _pre(offset: int, length: int, language: str | None) -> dict:

@@ -39,8 +39,7 @@ class RateLimiter:
             chat_limit, chat_window = self.limits.group_per_minute, 60.0
         global_limit = self.limits.paid_global_per_second if paid else self.limits.global_per_second
         chat_times = self._per_chat.setdefault(chat_id, deque())
-        for times, limit, window in ((chat_times, chat_limit, chat_window),
-                                     (self._global, global_limit, 1.0)):
+        for times, limit, window in ((chat_times, chat_limit, chat_window), (self._global, global_limit, 1.0)):
             wait = _wait(times, limit, window, now)
             if wait is not None:
                 return wait

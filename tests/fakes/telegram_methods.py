@@ -18,22 +18,40 @@ from .telegram_limits import RateLimiter
 from .telegram_wire import ApiError
 from .telegram_world import Chat, World
 
-__all__ = ["DEFAULT_UPDATES", "BotApiMethods", "MAX_TEXT_UTF16"]
+__all__ = ["DEFAULT_UPDATES", "MAX_TEXT_UTF16", "BotApiMethods"]
 
 MAX_TEXT_UTF16 = 4096
 # What Telegram delivers when allowed_updates is unset or empty.
-DEFAULT_UPDATES = frozenset({
-    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-    "business_message", "edited_business_message", "deleted_business_messages",
-    "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
-    "chat_join_request", "chat_boost", "removed_chat_boost",
-})
-_CONFLICT = ("Conflict: terminated by other getUpdates request; "
-             "make sure that only one bot instance is running")
-_NOT_MODIFIED = ("message is not modified: specified new message content and "
-                 "reply markup are exactly the same as a current content and reply markup "
-                 "of the message")
+DEFAULT_UPDATES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
+)
+_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and "
+    "reply markup are exactly the same as a current content and reply markup "
+    "of the message"
+)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -97,8 +115,11 @@ class BotApiMethods:
         return True
 
     def api_getwebhookinfo(self, params: dict) -> dict:
-        info: dict = {"url": self.webhook_url, "has_custom_certificate": False,
-                      "pending_update_count": len(self._updates)}
+        info: dict = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if self.allowed_updates is not None:
             info["allowed_updates"] = self.allowed_updates
         return info
@@ -115,8 +136,7 @@ class BotApiMethods:
             if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
                 raise _bad("command description must be non-empty")
         key = scope_key(params.get("scope"), params.get("language_code"))
-        self.commands[key] = [{"command": c["command"], "description": c["description"]}
-                              for c in commands]
+        self.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
         return True
 
     def api_getmycommands(self, params: dict) -> list[dict]:
@@ -130,8 +150,11 @@ class BotApiMethods:
 
     async def api_getupdates(self, params: dict) -> list[dict]:
         if self.webhook_url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                "active; use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is "
+                "active; use deleteWebhook to delete the webhook first",
+            )
         self._remember_allowed(params)
         self._confirm(params.get("offset"))
         if self._poll is not None and not self._poll.done():
@@ -194,8 +217,7 @@ class BotApiMethods:
                 raise _forbidden("bot can't initiate conversation with a user")
             raise _bad("chat not found")
         if chat.migrated_to is not None:
-            raise _bad("group chat was upgraded to a supergroup chat",
-                       {"migrate_to_chat_id": chat.migrated_to})
+            raise _bad("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
         return chat
 
     def _check_can_post(self, chat: Chat) -> None:
@@ -226,8 +248,7 @@ class BotApiMethods:
         chat = self._chat(params)
         if chat.type == "private":
             raise _bad("there are no administrators in the private chat")
-        admins = [uid for uid, status in chat.members.items()
-                  if status in ("creator", "administrator")]
+        admins = [uid for uid, status in chat.members.items() if status in ("creator", "administrator")]
         if chat.type == "channel" and self.world.bot_user["id"] not in chat.members:
             admins.append(self.world.bot_user["id"])
         return [self.world.member(chat, uid) for uid in admins]
@@ -245,8 +266,7 @@ class BotApiMethods:
         if self.enforce_limits:
             retry_after = self.limiter.acquire(chat.id, chat.type, paid=paid)
             if retry_after is not None:
-                raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                               {"retry_after": retry_after})
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
         message = self._bot_message(chat, text, entities, thread_id, reply_to, markup)
         self._record_sent("sendMessage", chat, message, params, markup)
         return message
@@ -260,13 +280,15 @@ class BotApiMethods:
         original = chat.messages.get(params.get("message_id"))  # type: ignore[arg-type]
         if original is None:
             raise _bad("message to edit not found")
-        if original.get("from", {}).get("id") != self.world.bot_user["id"] \
-                and "sender_chat" not in original:
+        if original.get("from", {}).get("id") != self.world.bot_user["id"] and "sender_chat" not in original:
             raise _bad("message can't be edited")
         text, entities = self._text(params)
         markup = _checked_markup(params.get("reply_markup"))
         if (text, entities, _inline(markup)) == (
-                original.get("text"), original.get("entities", []), original.get("reply_markup")):
+            original.get("text"),
+            original.get("entities", []),
+            original.get("reply_markup"),
+        ):
             raise _bad(_NOT_MODIFIED)
         message = {**original, "edit_date": int(time.time())}  # earlier snapshots stay intact
         _set_content(message, text, entities, markup)
@@ -315,15 +337,22 @@ class BotApiMethods:
         if message_id is None:
             return None
         original = chat.messages.get(int(message_id))
-        if original is None and not (reply.get("allow_sending_without_reply")
-                                     or params.get("allow_sending_without_reply")):
+        if original is None and not (
+            reply.get("allow_sending_without_reply") or params.get("allow_sending_without_reply")
+        ):
             raise _bad("message to be replied not found")
         return original
 
-    def _bot_message(self, chat: Chat, text: str, entities: list[dict], thread_id: int | None,
-                     reply_to: dict | None, markup: dict | None) -> dict:
-        message: dict = {"message_id": chat.new_message_id(), "date": int(time.time()),
-                         "chat": chat.as_dict()}
+    def _bot_message(
+        self,
+        chat: Chat,
+        text: str,
+        entities: list[dict],
+        thread_id: int | None,
+        reply_to: dict | None,
+        markup: dict | None,
+    ) -> dict:
+        message: dict = {"message_id": chat.new_message_id(), "date": int(time.time()), "chat": chat.as_dict()}
         if chat.type == "channel":
             message["sender_chat"] = message["chat"]
         else:
@@ -332,23 +361,28 @@ class BotApiMethods:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True
         if reply_to is not None:
-            message["reply_to_message"] = {k: v for k, v in reply_to.items()
-                                           if k != "reply_to_message"}
+            message["reply_to_message"] = {k: v for k, v in reply_to.items() if k != "reply_to_message"}
         _set_content(message, text, entities, markup)
         chat.messages[message["message_id"]] = message
         return message
 
-    def _record_sent(self, method: str, chat: Chat, message: dict, params: dict,
-                     markup: dict | None) -> None:
-        self.sent.append({
-            "method": method, "chat_id": chat.id, "message_id": message["message_id"],
-            "text": message["text"], "raw_text": params.get("text"),
-            "parse_mode": params.get("parse_mode"), "entities": message.get("entities", []),
-            "message_thread_id": params.get("message_thread_id"), "reply_markup": markup,
-            "allow_paid_broadcast": bool(params.get("allow_paid_broadcast")),
-            "disable_notification": bool(params.get("disable_notification")),
-            "message": message,
-        })
+    def _record_sent(self, method: str, chat: Chat, message: dict, params: dict, markup: dict | None) -> None:
+        self.sent.append(
+            {
+                "method": method,
+                "chat_id": chat.id,
+                "message_id": message["message_id"],
+                "text": message["text"],
+                "raw_text": params.get("text"),
+                "parse_mode": params.get("parse_mode"),
+                "entities": message.get("entities", []),
+                "message_thread_id": params.get("message_thread_id"),
+                "reply_markup": markup,
+                "allow_paid_broadcast": bool(params.get("allow_paid_broadcast")),
+                "disable_notification": bool(params.get("disable_notification")),
+                "message": message,
+            }
+        )
 
 
 def _kind(update: dict) -> str:

@@ -16,21 +16,54 @@ from aiohttp import web
 __all__ = ["ApiError", "error_response", "ok_response", "read_params"]
 
 # Parameters whose form value is a JSON document.
-_JSON_FIELDS = frozenset({
-    "reply_markup", "allowed_updates", "commands", "scope", "link_preview_options",
-    "reply_parameters", "entities", "caption_entities", "media", "results",
-    "message_ids", "reaction", "permissions", "options",
-})
-_INT_FIELDS = frozenset({
-    "chat_id", "from_chat_id", "message_id", "message_thread_id", "reply_to_message_id",
-    "user_id", "offset", "limit", "timeout", "cache_time", "max_connections", "until_date",
-    "direct_messages_topic_id",
-})
-_BOOL_FIELDS = frozenset({
-    "disable_notification", "protect_content", "allow_paid_broadcast", "show_alert",
-    "drop_pending_updates", "disable_web_page_preview", "allow_sending_without_reply",
-    "only_if_banned", "revoke_messages",
-})
+_JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "link_preview_options",
+        "reply_parameters",
+        "entities",
+        "caption_entities",
+        "media",
+        "results",
+        "message_ids",
+        "reaction",
+        "permissions",
+        "options",
+    }
+)
+_INT_FIELDS = frozenset(
+    {
+        "chat_id",
+        "from_chat_id",
+        "message_id",
+        "message_thread_id",
+        "reply_to_message_id",
+        "user_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "max_connections",
+        "until_date",
+        "direct_messages_topic_id",
+    }
+)
+_BOOL_FIELDS = frozenset(
+    {
+        "disable_notification",
+        "protect_content",
+        "allow_paid_broadcast",
+        "show_alert",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "only_if_banned",
+        "revoke_messages",
+    }
+)
 _JSON_ERRORS = {"reply_markup": "Bad Request: can't parse reply keyboard markup JSON object"}
 
 

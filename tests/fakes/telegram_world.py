@@ -14,25 +14,49 @@ CHAT_TYPES = frozenset({"private", "group", "supergroup", "channel"})
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 
 _ADMIN_RIGHTS = {
-    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-    "can_post_stories": True, "can_edit_stories": True, "can_delete_stories": True,
-    "can_post_messages": True, "can_edit_messages": True, "can_pin_messages": True,
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": True,
+    "can_edit_stories": True,
+    "can_delete_stories": True,
+    "can_post_messages": True,
+    "can_edit_messages": True,
+    "can_pin_messages": True,
     "can_manage_topics": True,
 }
 _RESTRICTED_RIGHTS = {
-    "is_member": True, "can_send_messages": False, "can_send_audios": False,
-    "can_send_documents": False, "can_send_photos": False, "can_send_videos": False,
-    "can_send_video_notes": False, "can_send_voice_notes": False, "can_send_polls": False,
-    "can_send_other_messages": False, "can_add_web_page_previews": False,
-    "can_change_info": False, "can_invite_users": False, "can_pin_messages": False,
-    "can_manage_topics": False, "can_edit_tag": False, "can_react_to_messages": False,
+    "is_member": True,
+    "can_send_messages": False,
+    "can_send_audios": False,
+    "can_send_documents": False,
+    "can_send_photos": False,
+    "can_send_videos": False,
+    "can_send_video_notes": False,
+    "can_send_voice_notes": False,
+    "can_send_polls": False,
+    "can_send_other_messages": False,
+    "can_add_web_page_previews": False,
+    "can_change_info": False,
+    "can_invite_users": False,
+    "can_pin_messages": False,
+    "can_manage_topics": False,
+    "can_edit_tag": False,
+    "can_react_to_messages": False,
     "until_date": 0,
 }
 _ACCEPTED_GIFT_TYPES = {
-    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-    "premium_subscription": False, "gifts_from_channels": False,
+    "unlimited_gifts": False,
+    "limited_gifts": False,
+    "unique_gifts": False,
+    "premium_subscription": False,
+    "gifts_from_channels": False,
 }
 
 
@@ -75,8 +99,12 @@ class Chat:
 
     def full_info(self) -> dict:
         """The ``ChatFullInfo`` object getChat answers with."""
-        return {**self.as_dict(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": dict(_ACCEPTED_GIFT_TYPES)}
+        return {
+            **self.as_dict(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": dict(_ACCEPTED_GIFT_TYPES),
+        }
 
     def new_message_id(self) -> int:
         message_id = self.next_message_id
@@ -123,8 +151,7 @@ class World:
             return chat
         if chat_id > 0:
             user = self.user(chat_id)
-            chat = Chat(chat_id, "private", first_name=user["first_name"],
-                        username=user.get("username"))
+            chat = Chat(chat_id, "private", first_name=user["first_name"], username=user.get("username"))
             self.chats[chat_id] = chat
             return chat
         raise KeyError(f"unknown chat {chat_id}; add it with add_chat() first")
@@ -133,8 +160,7 @@ class World:
         """Look a chat up by id or ``@username``, as the Bot API's chat_id accepts."""
         if isinstance(chat_ref, str) and chat_ref.startswith("@"):
             wanted = chat_ref[1:].lower()
-            return next((c for c in self.chats.values()
-                         if c.username and c.username.lower() == wanted), None)
+            return next((c for c in self.chats.values() if c.username and c.username.lower() == wanted), None)
         try:
             return self.chats.get(int(chat_ref))
         except (TypeError, ValueError):

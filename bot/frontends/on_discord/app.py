@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
-from typing import Callable
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -47,8 +47,10 @@ class BriefingClient(discord.Client):
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
-            intents=intents, allowed_mentions=NO_MENTIONS,
-            guild_ready_timeout=guild_ready_timeout, max_ratelimit_timeout=30.0,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            guild_ready_timeout=guild_ready_timeout,
+            max_ratelimit_timeout=30.0,
         )
         self.frontend = frontend
         self.ready = asyncio.Event()
@@ -75,8 +77,15 @@ class BriefingClient(discord.Client):
 class DiscordFrontend:
     platform = "discord"
 
-    def __init__(self, core: Core, router: CommandRouter, *, guild_ready_timeout: float = 2.0,
-                 ready_timeout: float = 30.0, defer_after: float = 2.0):
+    def __init__(
+        self,
+        core: Core,
+        router: CommandRouter,
+        *,
+        guild_ready_timeout: float = 2.0,
+        ready_timeout: float = 30.0,
+        defer_after: float = 2.0,
+    ):
         self.core = core
         self.router = router
         self.ready_timeout = ready_timeout
@@ -91,8 +100,13 @@ class DiscordFrontend:
 
     def _new_client(self) -> None:
         self.client = BriefingClient(self, self.guild_ready_timeout)
-        self.tree = build_tree(self.client, self.router.public(operator=True), self._run, self._complete,
-                               self.core.settings.discord_guild_id)
+        self.tree = build_tree(
+            self.client,
+            self.router.public(operator=True),
+            self._run,
+            self._complete,
+            self.core.settings.discord_guild_id,
+        )
         self.tree.error(self._on_tree_error)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -149,12 +163,10 @@ class DiscordFrontend:
         log.info("Discord: let the gateway go")
 
     def _startup_problem(self, exc: Exception) -> str:
-        if isinstance(exc, discord.LoginFailure) or (
-            isinstance(exc, discord.ConnectionClosed) and exc.code == 4004
-        ):
+        if isinstance(exc, discord.LoginFailure) or (isinstance(exc, discord.ConnectionClosed) and exc.code == 4004):
             return "Discord rejected DISCORD_BOT_TOKEN"
         api = self.core.settings.discord_api_url
-        if isinstance(exc, UNREACHABLE + (discord.ConnectionClosed,)):
+        if isinstance(exc, (*UNREACHABLE, discord.ConnectionClosed)):
             return f"cannot reach Discord at DISCORD_API_URL ({api}): {type(exc).__name__}: {exc}"
         return f"the Discord front-end could not start: {type(exc).__name__}: {exc}"
 
@@ -169,8 +181,9 @@ class DiscordFrontend:
         if self._gateway is None:
             raise StartupError("the Discord gateway was never started")
         ready = asyncio.ensure_future(self.client.ready.wait())
-        done, _ = await asyncio.wait({ready, self._gateway}, timeout=self.ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready, self._gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready in done:
             return
         ready.cancel()
@@ -189,7 +202,7 @@ class DiscordFrontend:
         """Close the gateway and the HTTP session; returns within a few seconds."""
         try:
             await asyncio.wait_for(self.client.close(), STOP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("closing the Discord client took longer than %.0f s", STOP_TIMEOUT)
         if self._gateway is not None and not self._gateway.done():
             done, _ = await asyncio.wait({self._gateway}, timeout=STOP_TIMEOUT)
@@ -205,8 +218,9 @@ class DiscordFrontend:
     async def _run(self, interaction: discord.Interaction, name: str, raw_args: str) -> None:
         try:
             caller = self.caller(interaction)
-            await answer(interaction, self.router.dispatch(caller, name, raw_args), defer_after=self.defer_after,
-                         views=self.view)
+            await answer(
+                interaction, self.router.dispatch(caller, name, raw_args), defer_after=self.defer_after, views=self.view
+            )
         except Exception:
             log.exception("Discord command /%s failed in channel %s", name, interaction.channel_id)
             await _apologise_quietly(interaction)
@@ -226,8 +240,9 @@ class DiscordFrontend:
                 await interaction.response.send_message(notice, ephemeral=True)
                 return
             work = self.router.dispatch(caller, command.name, shlex.join(action.args))
-            await answer_action(interaction, work, replace=action.replace, defer_after=self.defer_after,
-                                views=self.view)
+            await answer_action(
+                interaction, work, replace=action.replace, defer_after=self.defer_after, views=self.view
+            )
         except Exception:
             log.exception("Discord component %r failed in channel %s", data[:40], interaction.channel_id)
             await _apologise_quietly(interaction)
@@ -255,7 +270,9 @@ class DiscordFrontend:
         for entry in await self.core.library.entries():
             b = entry.briefing
             if needle in b.id.lower() or needle in b.title.lower():
-                choices.append(app_commands.Choice(name=fit(f"{b.id} — {b.title}", CHOICE_MAX), value=b.id[:CHOICE_MAX]))
+                choices.append(
+                    app_commands.Choice(name=fit(f"{b.id} — {b.title}", CHOICE_MAX), value=b.id[:CHOICE_MAX])
+                )
             if len(choices) == CHOICES_MAX:
                 break
         return choices

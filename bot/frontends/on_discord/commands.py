@@ -11,7 +11,8 @@ their localizations from the bot's catalogs when the tree is synced.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Coroutine, Optional
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -31,8 +32,9 @@ BRIEFING = locale_str(N_("Which briefing (the newest when left out)"))
 class CatalogTranslator(app_commands.Translator):
     """Command and option descriptions in each Discord locale the bot has a catalog for."""
 
-    async def translate(self, string: locale_str, locale: discord.Locale,
-                        context: app_commands.TranslationContextTypes) -> str | None:
+    async def translate(
+        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
         language = pick_language(locale.value)
         if language == DEFAULT:
             return None  # the descriptions are written in English
@@ -61,49 +63,67 @@ def _shape(command: Command, run: Run) -> tuple[Callback, bool]:
     name = command.name
 
     if name in ("summary", "keypoints", "quotes"):
+
         @app_commands.describe(briefing=BRIEFING)
-        async def one_briefing(interaction: discord.Interaction, briefing: Optional[str] = None) -> None:
+        async def one_briefing(interaction: discord.Interaction, briefing: str | None = None) -> None:
             await run(interaction, name, _joined(briefing))
+
         return one_briefing, True
 
     if name == "figures":
+
         @app_commands.describe(briefing=BRIEFING, word=locale_str(N_("Only figures mentioning this word")))
-        async def figures(interaction: discord.Interaction, briefing: Optional[str] = None,
-                          word: Optional[str] = None) -> None:
+        async def figures(
+            interaction: discord.Interaction, briefing: str | None = None, word: str | None = None
+        ) -> None:
             await run(interaction, name, _joined(briefing, word))
+
         return figures, True
 
     if name == "search":
+
         @app_commands.describe(words=locale_str(N_("The words to find")))
         async def search(interaction: discord.Interaction, words: str) -> None:
             await run(interaction, name, _joined(words))
+
         return search, False
 
     if name == "broadcast":
+
         @app_commands.describe(text=locale_str(N_("The announcement to send to every subscriber")))
         async def broadcast(interaction: discord.Interaction, text: str) -> None:
             await run(interaction, name, _joined(text))
+
         return broadcast, False
 
     if name == "subscribe":
+
         @app_commands.describe(
             daily_time=locale_str(N_("A daily digest at HH:MM instead of instant alerts")),
             timezone=locale_str(N_("The daily digest's time zone, as Area/City (default UTC)")),
             keywords=locale_str(N_("Only news with these words (separated by spaces)")),
         )
-        async def subscribe(interaction: discord.Interaction, daily_time: Optional[str] = None,
-                            timezone: Optional[str] = None, keywords: Optional[str] = None) -> None:
+        async def subscribe(
+            interaction: discord.Interaction,
+            daily_time: str | None = None,
+            timezone: str | None = None,
+            keywords: str | None = None,
+        ) -> None:
             await run(interaction, name, subscribe_args(daily_time, timezone, keywords))
+
         return subscribe, False
 
     if " " in command.usage.strip():  # any other command that takes arguments
+
         @app_commands.describe(arguments=locale_str(N_("Arguments, as in /help")))
-        async def with_arguments(interaction: discord.Interaction, arguments: Optional[str] = None) -> None:
+        async def with_arguments(interaction: discord.Interaction, arguments: str | None = None) -> None:
             await run(interaction, name, _joined(arguments))
+
         return with_arguments, False
 
     async def bare(interaction: discord.Interaction) -> None:
         await run(interaction, name, "")
+
     return bare, False
 
 
@@ -121,8 +141,9 @@ def slash_command(command: Command, run: Run, complete: Complete) -> app_command
     return slash
 
 
-def build_tree(client: discord.Client, commands: list[Command], run: Run, complete: Complete,
-               guild_id: int = 0) -> app_commands.CommandTree:
+def build_tree(
+    client: discord.Client, commands: list[Command], run: Run, complete: Complete, guild_id: int = 0
+) -> app_commands.CommandTree:
     """A command tree holding every command in one scope: the guild when set, else global."""
     tree = app_commands.CommandTree(client)
     guild = discord.Object(guild_id) if guild_id else None

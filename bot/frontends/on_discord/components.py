@@ -9,7 +9,8 @@ an action (a long action's digest forgotten after a restart) answers with a noti
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
@@ -43,8 +44,9 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"a\
         self.data = data
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: Any) -> ActionButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> ActionButton:
         return cls(match["data"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -56,12 +58,14 @@ class ChoiceMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"m\|c
         super().__init__(discord.ui.Select(custom_id=MENU, options=options or [discord.SelectOption(label="…")]))
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: Any) -> ChoiceMenu:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> ChoiceMenu:
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        values = (interaction.data or {}).get("values") or [""]  # type: ignore[union-attr]
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = data.get("values") or [""]
         await _handler(interaction)(interaction, str(values[0]))
 
 
@@ -69,7 +73,8 @@ def _handler(interaction: discord.Interaction) -> OnAction:
     on_action = getattr(interaction.client, "on_action", None)
     if on_action is None:
         raise RuntimeError("the Discord client has no on_action handler for components")
-    return on_action  # type: ignore[no-any-return]
+    handler: OnAction = on_action
+    return handler
 
 
 def components(reply: Reply, codec: ActionCodec, placeholder: str) -> discord.ui.View | None:
@@ -79,8 +84,10 @@ def components(reply: Reply, codec: ActionCodec, placeholder: str) -> discord.ui
     view = discord.ui.View(timeout=None)
     row = 0
     if reply.choices:
-        options = [discord.SelectOption(label=_cut(a.label, OPTION_MAX), value=codec.encode(a))
-                   for a in reply.choices[:OPTIONS_MAX]]
+        options = [
+            discord.SelectOption(label=_cut(a.label, OPTION_MAX), value=codec.encode(a))
+            for a in reply.choices[:OPTIONS_MAX]
+        ]
         menu = ChoiceMenu(options)
         menu.item.placeholder = _cut(placeholder, OPTION_MAX)
         menu.item.row = row

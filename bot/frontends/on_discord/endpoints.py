@@ -9,7 +9,7 @@ values back (used on stop and in tests).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import aiohttp
 import discord

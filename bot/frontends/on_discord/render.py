@@ -57,7 +57,7 @@ def span_markdown(span: Span) -> str:
     if not core:
         return escape(span.text)
     lead = span.text[: len(span.text) - len(span.text.lstrip())]
-    trail = span.text[len(span.text.rstrip()):]
+    trail = span.text[len(span.text.rstrip()) :]
     text = _code(core) if "code" in span.styles else escape(core)
     for style, marker in _WRAPS:
         if style in span.styles:
@@ -90,7 +90,7 @@ def split_line(spans: tuple[Span, ...], limit: int) -> list[str]:
                 current = ""
             while len(rendered) > limit:  # one "word" longer than the limit: cut it hard
                 pieces.append(fit(rendered, limit, ellipsis=False))
-                rendered = rendered[len(pieces[-1]):]
+                rendered = rendered[len(pieces[-1]) :]
             current += rendered
     if current.strip():
         pieces.append(current)

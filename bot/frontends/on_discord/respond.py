@@ -7,12 +7,13 @@ can be ephemeral); a slower one is deferred ("thinking…") first and its answer
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
-from bot.frontends.on_discord.render import DiscordMessage, render
 from bot.commands.router import apology
+from bot.frontends.on_discord.render import DiscordMessage, render
 from bot.reply import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -25,8 +26,9 @@ def _no_views(reply: Reply) -> None:
     return None
 
 
-async def answer(interaction: discord.Interaction, work: Awaitable[Reply], *, defer_after: float,
-                 views: Views = _no_views) -> None:
+async def answer(
+    interaction: discord.Interaction, work: Awaitable[Reply], *, defer_after: float, views: Views = _no_views
+) -> None:
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=defer_after)
     if task in done:
@@ -40,8 +42,9 @@ async def answer(interaction: discord.Interaction, work: Awaitable[Reply], *, de
     await send_reply(interaction, reply, deferred=True, view=views(reply))
 
 
-async def answer_action(interaction: discord.Interaction, work: Awaitable[Reply], *, replace: bool,
-                        defer_after: float, views: Views) -> None:
+async def answer_action(
+    interaction: discord.Interaction, work: Awaitable[Reply], *, replace: bool, defer_after: float, views: Views
+) -> None:
     """Answer a pressed component: a page replaces the message it is under, a refusal (or what
     the component pointed at being gone) is told to the presser alone, anything else is a new message."""
     if not replace:
@@ -66,26 +69,38 @@ async def answer_action(interaction: discord.Interaction, work: Awaitable[Reply]
             await send_reply(interaction, reply, deferred=False, view=views(reply) if reply.ok else None)
         return
     view = views(reply)
-    edit: dict[str, Any] = {"content": parts[0].content, "embeds": parts[0].embeds, "view": view,
-                            "allowed_mentions": NO_MENTIONS}
+    edit: dict[str, Any] = {
+        "content": parts[0].content,
+        "embeds": parts[0].embeds,
+        "view": view,
+        "allowed_mentions": NO_MENTIONS,
+    }
     if deferred:
         await interaction.edit_original_response(**edit)
     else:
         await interaction.response.edit_message(**edit)
 
 
-async def send_reply(interaction: discord.Interaction, reply: Reply, *, deferred: bool,
-                     view: discord.ui.View | None = None) -> None:
+async def send_reply(
+    interaction: discord.Interaction, reply: Reply, *, deferred: bool, view: discord.ui.View | None = None
+) -> None:
     """The reply in as many messages as it needs; `view` (its components) goes under the last one."""
     parts = render(reply)
     private = reply.private
     last = parts[-1]
-    extra = {"view": view} if view is not None else {}
+
+    def view_of(part: DiscordMessage) -> Any:
+        # discord.py's MISSING leaves a message's components as they are; the view goes under the last part.
+        return view if view is not None and part is last else discord.utils.MISSING
+
     if not deferred:
         first, *rest = parts
         await interaction.response.send_message(
-            content=first.content, embeds=first.embeds, ephemeral=private, allowed_mentions=NO_MENTIONS,
-            **(extra if first is last else {}),
+            content=first.content,
+            embeds=first.embeds,
+            ephemeral=private,
+            allowed_mentions=NO_MENTIONS,
+            view=view_of(first),
         )
     elif private:
         # The "thinking…" message is public; a private answer replaces it with ephemeral follow-ups.
@@ -94,16 +109,20 @@ async def send_reply(interaction: discord.Interaction, reply: Reply, *, deferred
     else:
         first, *rest = parts
         await interaction.edit_original_response(
-            content=first.content, embeds=first.embeds, allowed_mentions=NO_MENTIONS,
-            **(extra if first is last else {}),
+            content=first.content,
+            embeds=first.embeds,
+            allowed_mentions=NO_MENTIONS,
+            view=view_of(first),
         )
     for part in rest:
-        await _follow_up(interaction, part, private, **(extra if part is last else {}))
+        await _follow_up(interaction, part, private, view=view_of(part))
 
 
-async def _follow_up(interaction: discord.Interaction, part: DiscordMessage, private: bool, **extra: Any) -> None:
+async def _follow_up(
+    interaction: discord.Interaction, part: DiscordMessage, private: bool, view: Any = discord.utils.MISSING
+) -> None:
     await interaction.followup.send(
-        content=part.content or "", embeds=part.embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
+        content=part.content or "", embeds=part.embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, view=view
     )
 
 

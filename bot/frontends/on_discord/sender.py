@@ -17,13 +17,13 @@ import logging
 import aiohttp
 from discord.http import Route
 
+from bot.frontends.on_discord.render import DiscordMessage, render
 from bot.outcome import SENT, Outcome
 from bot.reply import Reply
-from bot.frontends.on_discord.render import DiscordMessage, render
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = {"parse": []}
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 INLINE_WAIT_MAX = 1.0  # a 429 asking for longer than this is retried by the outbox
 TRIES = 3
 DEFAULT_RETRY_AFTER = 1.0
@@ -36,8 +36,11 @@ class DiscordSender:
     platform = "discord"
 
     def __init__(self, token: str, *, pool_size: int = 32):
-        self._headers = {"Authorization": f"Bot {token}", "Content-Type": "application/json",
-                         "User-Agent": "DiscordBot (briefing-bot, 0.1)"}
+        self._headers = {
+            "Authorization": f"Bot {token}",
+            "Content-Type": "application/json",
+            "User-Agent": "DiscordBot (briefing-bot, 0.1)",
+        }
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
         self._timeout = aiohttp.ClientTimeout(total=30)
@@ -75,15 +78,16 @@ class DiscordSender:
 
     async def _post(self, channel_id: int, body: bytes) -> Outcome:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
-                                                  headers=self._headers)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size), headers=self._headers
+            )
         url = f"{Route.BASE}/channels/{channel_id}/messages"
         outcome = Outcome("retry", "not tried")
         for _ in range(TRIES):
             try:
                 async with self._session.post(url, data=body, timeout=self._timeout) as response:
                     outcome = classify(response.status, await response.read(), response.headers)
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 return Outcome("retry", f"{type(exc).__name__}: {exc}")
             wait = outcome.retry_after or 0
             if not outcome.rate_limited or wait > INLINE_WAIT_MAX:

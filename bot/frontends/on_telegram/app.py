@@ -11,7 +11,8 @@ import logging
 import shlex
 import time
 from collections import Counter
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -100,7 +101,10 @@ class TelegramFrontend:
 
     def _build(self, settings: Settings) -> Application:
         root = settings.telegram_api_url
-        self._requests = [AiohttpRequest(pool_size=max(8, settings.telegram_concurrency + 8)), AiohttpRequest(pool_size=2)]
+        self._requests = [
+            AiohttpRequest(pool_size=max(8, settings.telegram_concurrency + 8)),
+            AiohttpRequest(pool_size=2),
+        ]
         app = (
             ApplicationBuilder()
             .token(settings.telegram_token)
@@ -255,7 +259,7 @@ class TelegramFrontend:
                 chat_id = outcome.new_chat_id
                 continue
             # Telegram's retry_after when it gave one (a 429), else backoff for network errors and 5xx.
-            delay = outcome.retry_after if outcome.retry_after is not None else 0.5 * 2 ** attempt
+            delay = outcome.retry_after if outcome.retry_after is not None else 0.5 * 2**attempt
             if outcome.status == "retry" and delay <= REPLY_WAIT_MAX and attempt + 1 < REPLY_TRIES:
                 await self._sleep(delay)
                 continue
@@ -280,8 +284,12 @@ class TelegramFrontend:
             await self.core.chat_gone("telegram", chat.id, f"bot {new}")
         elif old in LEFT and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             with use_language(await self.core.chat_language("telegram", chat.id) or DEFAULT):
-                welcome = message(_("Thanks for adding me! An administrator can send /subscribe here for news "
-                                    "alerts; /help lists every command."))
+                welcome = message(
+                    _(
+                        "Thanks for adding me! An administrator can send /subscribe here for news "
+                        "alerts; /help lists every command."
+                    )
+                )
             await self.sender.send(chat.id, 0, welcome)
 
     # --- buttons --------------------------------------------------------------------------
@@ -321,13 +329,19 @@ class TelegramFrontend:
         action = self.buttons.decode(query.data)
         command = self.router.get(action.command) if action is not None else None
         private = chat.type == ChatType.PRIVATE
-        manage = private or (command is not None and command.manages_chat
-                             and await self.admins.is_admin(chat.id, user.id))
+        manage = private or (
+            command is not None and command.manages_chat and await self.admins.is_admin(chat.id, user.id)
+        )
         thread_id = topic_of(msg) if isinstance(msg, Message) else 0
         caller = Caller(
-            platform="telegram", chat_id=chat.id, user_id=user.id, thread_id=thread_id,
-            is_operator=user.id in self.core.settings.telegram_admin_ids, can_manage=manage,
-            locale=user.language_code, private_chat=private,
+            platform="telegram",
+            chat_id=chat.id,
+            user_id=user.id,
+            thread_id=thread_id,
+            is_operator=user.id in self.core.settings.telegram_admin_ids,
+            can_manage=manage,
+            locale=user.language_code,
+            private_chat=private,
         )
         if action is None or command is None:
             with use_language(await self.router.language(caller)):
@@ -352,8 +366,12 @@ class TelegramFrontend:
             return False
         try:
             await self.application.bot.edit_message_text(
-                parts[0][0], chat_id=msg.chat.id, message_id=msg.message_id, parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply, self.buttons), link_preview_options=NO_PREVIEW,
+                parts[0][0],
+                chat_id=msg.chat.id,
+                message_id=msg.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply, self.buttons),
+                link_preview_options=NO_PREVIEW,
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():  # pressed twice: the page is already shown
@@ -377,8 +395,10 @@ class TelegramFrontend:
         now = time.monotonic()
         if isinstance(exc, Conflict):
             if now - self._last_conflict_log > 60:
-                log.error("another instance is polling with this bot token (409 Conflict); "
-                          "stop it, or this one receives no updates")
+                log.error(
+                    "another instance is polling with this bot token (409 Conflict); "
+                    "stop it, or this one receives no updates"
+                )
                 self._last_conflict_log = now
             return
         log.warning("polling error: %s", exc)

@@ -30,8 +30,11 @@ class EncodedText:
         return cls(json.dumps(fields).encode()[1:])
 
     def body(self, chat_id: int, thread_id: int | None) -> bytes:
-        head = f'{{"chat_id":{int(chat_id)},' if not thread_id else \
-            f'{{"chat_id":{int(chat_id)},"message_thread_id":{int(thread_id)},'
+        head = (
+            f'{{"chat_id":{int(chat_id)},'
+            if not thread_id
+            else f'{{"chat_id":{int(chat_id)},"message_thread_id":{int(thread_id)},'
+        )
         return head.encode() + self.tail
 
 
@@ -51,8 +54,11 @@ def read_error(status: int, raw: bytes) -> ErrorAnswer:
     if not isinstance(data, dict):
         return ErrorAnswer(status, f"HTTP {status} without a Bot API answer", {})
     parameters = data.get("parameters")
-    return ErrorAnswer(status, api_message(str(data.get("description") or f"HTTP {status}")),
-                       parameters if isinstance(parameters, dict) else {})
+    return ErrorAnswer(
+        status,
+        api_message(str(data.get("description") or f"HTTP {status}")),
+        parameters if isinstance(parameters, dict) else {},
+    )
 
 
 def api_message(description: str) -> str:

@@ -19,16 +19,24 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from bot.outcome import SENT, Outcome
-from bot.reply import Reply
 from bot.frontends.on_telegram.render import render_messages
 from bot.frontends.on_telegram.send_message_wire import EncodedText, ErrorAnswer, read_error
 from bot.frontends.on_telegram.transport import AiohttpRequest
+from bot.outcome import SENT, Outcome
+from bot.reply import Reply
 
 log = logging.getLogger(__name__)
 
-_GONE = ("chat not found", "bot was kicked", "not enough rights", "have no rights", "user is deactivated",
-         "chat_write_forbidden", "need administrator rights", "bot is not a member")
+_GONE = (
+    "chat not found",
+    "bot was kicked",
+    "not enough rights",
+    "have no rights",
+    "user is deactivated",
+    "chat_write_forbidden",
+    "need administrator rights",
+    "bot is not a member",
+)
 _THREAD_GONE = ("message thread not found", "topic_closed", "topic_deleted", "topic closed")
 _CANNOT_PARSE = "can't parse entities"
 CACHED_REPLIES = 64
@@ -75,8 +83,10 @@ class TelegramSender:
             return hit[1]
         if len(self._cache) > CACHED_REPLIES:
             self._cache.clear()
-        parts = [(EncodedText.of(html, ParseMode.HTML, paid), EncodedText.of(plain, None, paid))
-                 for html, plain in render_messages(reply)]
+        parts = [
+            (EncodedText.of(html, ParseMode.HTML, paid), EncodedText.of(plain, None, paid))
+            for html, plain in render_messages(reply)
+        ]
         self._cache[key] = (reply, parts)
         return parts
 
@@ -86,14 +96,28 @@ class TelegramSender:
         The delivery worker has booked the slot already (and pauses on a 429 itself)."""
         return await self._send(chat_id, thread_id, reply, self.paid_broadcast, None)
 
-    async def send(self, chat_id: int, thread_id: int, reply: Reply, *, paid: bool = False,
-                   markup: InlineKeyboardMarkup | None = None) -> Outcome:
+    async def send(
+        self,
+        chat_id: int,
+        thread_id: int,
+        reply: Reply,
+        *,
+        paid: bool = False,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Outcome:
         """Send a command reply (or a notice), paced by the shared budget when there is one;
         `markup` (its buttons) goes under the last part."""
         return await self._send(chat_id, thread_id, reply, paid, self.pacer, markup)
 
-    async def _send(self, chat_id: int, thread_id: int, reply: Reply, paid: bool, pacer: Pacer | None,
-                    markup: InlineKeyboardMarkup | None = None) -> Outcome:
+    async def _send(
+        self,
+        chat_id: int,
+        thread_id: int,
+        reply: Reply,
+        paid: bool,
+        pacer: Pacer | None,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Outcome:
         parts = self._encoded(reply, paid)
         if markup is not None:
             html, plain = parts[-1]
@@ -122,8 +146,9 @@ class TelegramSender:
             answer = read_error(status, raw)
             reason = answer.description.lower()
             if status == 400 and _CANNOT_PARSE in reason and text is html:
-                log.warning("Telegram rejected the HTML for chat %s (%s); sending plain text",
-                            chat_id, answer.description)
+                log.warning(
+                    "Telegram rejected the HTML for chat %s (%s); sending plain text", chat_id, answer.description
+                )
                 text = plain
                 continue
             if status == 400 and thread_id is not None and any(m in reason for m in _THREAD_GONE):

@@ -12,7 +12,6 @@ python-telegram-bot's request layer; its lifetime follows the Bot's initialize/s
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -54,18 +53,19 @@ class AiohttpRequest(BaseRequest):
 
         Raises TimedOut or NetworkError (which never show the URL: it carries the bot token).
         """
-        return await self._send(self._open_session(), "POST", url, self._default_timeout,
-                                {"data": body, "headers": JSON_HEADERS})
+        return await self._send(
+            self._open_session(), "POST", url, self._default_timeout, {"data": body, "headers": JSON_HEADERS}
+        )
 
     async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         session = self._open_session()
         # python-telegram-bot documents `is BaseRequest.DEFAULT_NONE` as the test for "not passed".
@@ -90,12 +90,13 @@ class AiohttpRequest(BaseRequest):
         return await self._send(session, method, url, timeout, kwargs)
 
     @staticmethod
-    async def _send(session: aiohttp.ClientSession, method: str, url: str, timeout: aiohttp.ClientTimeout,
-                    kwargs: dict) -> tuple[int, bytes]:
+    async def _send(
+        session: aiohttp.ClientSession, method: str, url: str, timeout: aiohttp.ClientTimeout, kwargs: dict
+    ) -> tuple[int, bytes]:
         try:
             async with session.request(method, url, timeout=timeout, **kwargs) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             # The URL carries the bot token: name the error, never the URL.
