@@ -52,7 +52,7 @@ async def test_adding_a_feed_probes_once_and_refuses_twice(router, core, site):
     await core.feeds.poll_due()  # the baseline
     _, text = await ask(router, OPERATOR, "/feeds")
     assert "1. World Desk & Wires" in text and url in text and "every 0.5 min · 3 items" in text
-    assert "next 20" in text and "last fetched 20" in text
+    assert "last fetched never" not in text and "next not scheduled" not in text and " UTC · next " in text
     _, text = await ask(router, USER, "/briefings")
     assert "· World Desk & Wires" in text  # beside each briefing the feed brought
     assert query(core, "SELECT COUNT(*) FROM briefings WHERE feed_id = 1") == [(3,)]

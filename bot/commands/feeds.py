@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.commands.context import Caller
 from bot.commands.router import UsageError
 from bot.core import Core
+from bot.i18n import _, moment, ngettext, number
 from bot.reply import Block, Inline, Reply, bold, bullets, link, message, para
 from bot.sources.polling import parse_minutes
 from bot.sources.service import FeedRefused
@@ -16,35 +15,41 @@ MAX_LISTED = 50
 MAX_URL_CHARS = 2000
 
 
-def _when(ts: float | None, never: str = "never") -> str:
+def _when(ts: float | None, never: str | None = None) -> str:
     if ts is None:
-        return never
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return never or _("never")
+    return moment(ts)
 
 
 def _minutes(minutes: float) -> str:
-    return f"every {minutes:g} min"
+    return _("every {minutes} min").format(minutes=number(minutes))
 
 
 def feed_lines(feed: StoredFeed) -> list[Inline]:
     """One feed as /feeds shows it (the CLI prints the same facts)."""
     state = {
         "ok": "",
-        "retrying": " · retrying",
-        "failing": " · FAILING for a day or more",
-        "stopped": " · STOPPED (gone: /addfeed it again to resume)",
+        "retrying": " · " + _("retrying"),
+        "failing": " · " + _("FAILING for a day or more"),
+        "stopped": " · " + _("STOPPED (gone: /addfeed it again to resume)"),
     }.get(feed.status, "")
     rows: list[Inline] = [
         [bold(f"{feed.id}. {feed.name}"), state],
         [link(feed.url, feed.url) if feed.url.startswith(("http://", "https://")) else feed.url],
         [
-            f"{_minutes(feed.minutes)} · {feed.items} item{'s' if feed.items != 1 else ''}"
-            f"{'' if feed.pages else ' · no pages'}"
-            f" · last fetched {_when(feed.last_success)} · next {_when(feed.next_due, 'not scheduled')}"
+            " · ".join(
+                [
+                    _minutes(feed.minutes),
+                    ngettext("{count} item", "{count} items", feed.items).format(count=number(feed.items)),
+                    *([] if feed.pages else [_("no pages")]),
+                    _("last fetched {when}").format(when=_when(feed.last_success)),
+                    _("next {when}").format(when=_when(feed.next_due, _("not scheduled"))),
+                ]
+            )
         ],
     ]
     if feed.last_error:
-        rows.append([bold("Last error: "), feed.last_error[:300]])
+        rows.append([bold(_("Last error: ")), feed.last_error[:300]])
     return rows
 
 
@@ -53,14 +58,15 @@ async def feeds(core: Core, caller: Caller, args: list[str]) -> Reply:
         raise UsageError
     listed = await core.feeds.repo.list_feeds()
     if not listed:
-        return message("No feeds yet. Add one with /addfeed URL [MINUTES].")
+        return message(_("No feeds yet. Add one with /addfeed URL [MINUTES]."))
     blocks: list[Block] = []
     for feed in listed[:MAX_LISTED]:
         lines = feed_lines(feed)
         blocks += [para(*lines[0]), bullets(lines[1:])]
     if len(listed) > MAX_LISTED:
-        blocks.append(para(f"… and {len(listed) - MAX_LISTED} more (python -m bot feeds list shows all)."))
-    return Reply(tuple(blocks), title=f"Feeds ({len(listed)})")
+        more = number(len(listed) - MAX_LISTED)
+        blocks.append(para(_("… and {count} more (python -m bot feeds list shows all).").format(count=more)))
+    return Reply(tuple(blocks), title=_("Feeds ({count})").format(count=number(len(listed))))
 
 
 async def addfeed(core: Core, caller: Caller, args: list[str]) -> Reply:
@@ -68,7 +74,7 @@ async def addfeed(core: Core, caller: Caller, args: list[str]) -> Reply:
         raise UsageError
     url = args[0]
     if len(url) > MAX_URL_CHARS:
-        raise UsageError("That address is too long.")
+        raise UsageError(_("That address is too long."))
     try:
         minutes = parse_minutes(args[1]) if len(args) == 2 else None
     except ValueError as exc:
@@ -76,14 +82,19 @@ async def addfeed(core: Core, caller: Caller, args: list[str]) -> Reply:
     try:
         added = await core.feeds.add(url, minutes)
     except FeedRefused as exc:
-        return message(f"Not added: {exc}.", ok=False)
+        return message(_("Not added: {reason}.").format(reason=exc), ok=False)
     feed = added.feed
     if added.resumed:
-        return message(f"Feed {feed.id} ({feed.name}) was stopped; it is fetched again now.")
-    what = "an article page, followed for corrections" if feed.kind == "page" else f"{added.items} items"
+        return message(_("Feed {id} ({name}) was stopped; it is fetched again now.").format(id=feed.id, name=feed.name))
+    if feed.kind == "page":
+        what = _("an article page, followed for corrections")
+    else:
+        what = ngettext("{count} item", "{count} items", added.items).format(count=number(added.items))
     return message(
-        f"Added feed {feed.id}: {feed.name} ({what}), {_minutes(feed.minutes)}. "
-        "Its current items are stored without alerts; new and changed ones will be announced."
+        _(
+            "Added feed {id}: {name} ({what}), {every}. "
+            "Its current items are stored without alerts; new and changed ones will be announced."
+        ).format(id=feed.id, name=feed.name, what=what, every=_minutes(feed.minutes))
     )
 
 
@@ -93,8 +104,8 @@ async def removefeed(core: Core, caller: Caller, args: list[str]) -> Reply:
     try:
         feed_id = int(args[0])
     except ValueError:
-        raise UsageError(f"{args[0][:40]} is not a feed id; /feeds lists them.") from None
+        raise UsageError(_("{word} is not a feed id; /feeds lists them.").format(word=args[0][:40])) from None
     feed = await core.feeds.repo.get(feed_id)
     if feed is None or not await core.feeds.repo.remove(feed_id):
-        return message(f"There is no feed {feed_id}; /feeds lists them.", ok=False)
-    return message(f"Removed feed {feed_id} ({feed.name}). Its briefings stay.")
+        return message(_("There is no feed {id}; /feeds lists them.").format(id=feed_id), ok=False)
+    return message(_("Removed feed {id} ({name}). Its briefings stay.").format(id=feed_id, name=feed.name))
