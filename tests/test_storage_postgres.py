@@ -16,8 +16,20 @@ from storage import BriefingRepository, DatabaseUnavailable, SubscriptionReposit
 from storage.briefings import NewVersion
 from storage.database import BRIEFINGS_CHANGED
 from storage.outbox import NewAlert, OutboxRepository
+from tests.pg_fixtures import create_database
 
 DEADLINE = 15.0  # waits end on an event; this only stops a broken test from hanging
+
+
+async def _empty_database(server) -> str:
+    """A database in which nobody but its owner (postgres) may create tables."""
+    name = await create_database(server)
+    owner = await asyncpg.connect(server.url(name))
+    try:
+        await owner.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    finally:
+        await owner.close()
+    return name
 
 
 async def _fan_out(db, subscribers: int) -> None:
@@ -101,7 +113,10 @@ async def test_a_leader_whose_session_is_cut_loses_the_lead_and_knows_it(pg_url,
     admin = await asyncpg.connect(postgres_server.admin_url)
     try:
         assert await leader.try_lead("telegram-polling")
-        holder = await admin.fetchval("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        # Only this test's database: a backend of an earlier test may still be on its way out.
+        holder = await admin.fetchval(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = $1", pg_url.rsplit("/", 1)[1])
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", holder)
         await asyncio.wait_for(follower.wait_lead("telegram-polling"), DEADLINE)
         assert not await leader.try_lead("telegram-polling")  # reconnected, and someone else leads
@@ -220,4 +235,15 @@ async def test_the_password_never_shows_in_errors_reprs_or_logs(pg_url, postgres
     with pytest.raises(DatabaseUnavailable) as failure:
         await open_database(missing)
     assert "no_such_database" in str(failure.value) and "s3cret-pw" not in str(failure.value)
-    assert "s3cret-pw" not in caplog.text
+    admin = await asyncpg.connect(postgres_server.admin_url)
+    try:  # a role that may connect but not create tables
+        await admin.execute("CREATE ROLE reader LOGIN PASSWORD 'r3ader-pw'")
+    finally:
+        await admin.close()
+    fresh = await _empty_database(postgres_server)
+    readonly = f"postgresql://reader:r3ader-pw@127.0.0.1:{postgres_server.port}/{fresh}"
+    with pytest.raises(DatabaseUnavailable) as failure:
+        await open_database(readonly)
+    assert str(failure.value).startswith("cannot migrate postgresql://reader:***@")
+    assert "r3ader-pw" not in str(failure.value)
+    assert "s3cret-pw" not in caplog.text and "r3ader-pw" not in caplog.text

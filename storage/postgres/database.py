@@ -120,6 +120,9 @@ class PostgresDatabase(Database):
             raise DatabaseUnavailable(f"cannot open {display_url(url)}: {_scrub(exc, url)}") from None
         try:
             await _migrate(pool, migrate_to)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await pool.close()  # e.g. no right to create tables: say so in one line
+            raise DatabaseUnavailable(f"cannot migrate {display_url(url)}: {_scrub(exc, url)}") from None
         except BaseException:
             await pool.close()
             raise
