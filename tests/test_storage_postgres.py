@@ -116,7 +116,9 @@ async def test_a_leader_whose_session_is_cut_loses_the_lead_and_knows_it(pg_url,
         # Only this test's database: a backend of an earlier test may still be on its way out.
         holder = await admin.fetchval(
             "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = $1", pg_url.rsplit("/", 1)[1])
+            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = $1",
+            pg_url.rsplit("/", 1)[1],
+        )
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", holder)
         await asyncio.wait_for(follower.wait_lead("telegram-polling"), DEADLINE)
         assert not await leader.try_lead("telegram-polling")  # reconnected, and someone else leads
