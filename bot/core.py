@@ -34,6 +34,8 @@ from storage.outbox import OutboxRepository
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+LANGUAGE_RECHECK = 5.0  # seconds a chat's language is remembered
+LANGUAGES_REMEMBERED = 100_000
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Core:
     on_queued: Callable[[], None] | None = None  # the alert jobs' "deliver now" poke
     on_reload: Callable[[str], None] | None = None  # told "ok" or "error" after each reload (metrics)
     http_address: str = ""  # where the service's HTTP server listens, once it does
+    # (platform, chat) -> (language or None, when read): every command asks, few chats ever change it
+    _languages_seen: dict[tuple[str, int], tuple[str | None, float]] = field(default_factory=dict, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock = time.time) -> Core:
@@ -150,13 +154,27 @@ class Core:
         """A chat got a new id (a Telegram group upgraded to a supergroup): its subscriptions follow."""
         moved = await self.subscriptions.move_chat(platform, old_chat_id, new_chat_id, self.clock())
         await self.languages.move_chat(platform, old_chat_id, new_chat_id, self.clock())
+        self._languages_seen.pop((platform, old_chat_id), None)
+        self._languages_seen.pop((platform, new_chat_id), None)
         if moved:
             log.info("%s chat %s became %s; %d subscription(s) followed", platform, old_chat_id, new_chat_id, moved)
         return moved
 
     async def chat_language(self, platform: str, chat_id: int) -> str | None:
-        """The language the chat chose with /language (None: it never chose one)."""
-        return await self.languages.get(platform, chat_id)
+        """The language the chat chose with /language (None: it never chose one).
+
+        Remembered for a few seconds, so a command costs no database read for it; a change made
+        here is seen at once, one made by another process within LANGUAGE_RECHECK seconds."""
+        key = (platform, chat_id)
+        now = time.monotonic()
+        seen = self._languages_seen.get(key)
+        if seen is not None and now - seen[1] < LANGUAGE_RECHECK:
+            return seen[0]
+        language = await self.languages.get(platform, chat_id)
+        if len(self._languages_seen) >= LANGUAGES_REMEMBERED:
+            self._languages_seen.clear()
+        self._languages_seen[key] = (language, now)
+        return language
 
     async def set_chat_language(self, platform: str, chat_id: int, language: str, *, keep: bool = False) -> None:
         """Store a chat's language; with ``keep``, only when it has none yet."""
@@ -164,6 +182,7 @@ class Core:
             await self.languages.set_if_unset(platform, chat_id, language, self.clock())
         else:
             await self.languages.set(platform, chat_id, language, self.clock())
+        self._languages_seen.pop((platform, chat_id), None)
 
     async def chat_languages(self) -> dict[tuple[str, int], str]:
         """Every chat's chosen language by (platform, chat id), read in one query."""
