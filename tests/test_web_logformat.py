@@ -40,7 +40,7 @@ def test_each_record_is_one_json_object_with_its_context():
 def test_tokens_stay_masked_in_messages_and_tracebacks():
     log, stream = _logger()
     try:
-        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/sendMessage failed")
+        raise RuntimeError(f"POST http://127.0.0.1:8081/bot{TOKEN}/sendMessage failed")
     except RuntimeError:
         log.exception("send failed for bot%s", TOKEN)
     entry = json.loads(stream.getvalue())
