@@ -4,10 +4,8 @@ fake Bot API; then the whole service as a subprocess, killed with SIGKILL betwee
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,10 +17,10 @@ from bot.alerts.worker import DeliveryWorker
 from bot.commands.catalog import build_router
 from bot.core import Core
 from bot.frontends.on_telegram.app import TelegramFrontend
-from tests.conftest import ROOT
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feed_server_thread import ThreadedFeedServer
 from tests.fakes.telegram_api import FakeTelegram
+from tests.service_process import start_service
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -118,8 +116,7 @@ async def test_baseline_new_item_correction_and_silent_rewrites_reach_a_chat_onc
 
 
 async def _service(db_path: Path, fake: FakeTelegram, content: Path, log: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update(
+    return await start_service(
         {
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.root,
@@ -130,18 +127,8 @@ async def _service(db_path: Path, fake: FakeTelegram, content: Path, log: Path) 
             "BOT_DELIVERY_INTERVAL": "0.2",
             "BOT_HTTP_LISTEN": "off",
             "BOT_FETCH_ALLOW_PRIVATE": "true",
-        }
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"),
-        stderr=asyncio.subprocess.STDOUT,
+        },
+        log,
     )
 
 

@@ -11,9 +11,7 @@ with it (the same ratio as in production), so 3,000 messages take ~20 s instead 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -24,8 +22,8 @@ import pytest
 from bot.alerts.worker import FLUSH_EVERY
 from bot.core import Core
 from bot.fleet import TELEGRAM_POLLING
-from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegram, RateLimits
+from tests.service_process import start_service
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -56,8 +54,7 @@ async def _prepare(settings, url: str) -> None:
 
 
 async def _start(settings, url: str, fake: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update(
+    return await start_service(
         {
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.root,
@@ -71,18 +68,8 @@ async def _start(settings, url: str, fake: FakeTelegram, log: Path) -> asyncio.s
             "BOT_CLAIM_SECONDS": "5",  # a dead process's rows come back after this
             "BOT_HTTP_LISTEN": "off",
             "BOT_LOG_LEVEL": "INFO",
-        }
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"),
-        stderr=asyncio.subprocess.STDOUT,
+        },
+        log,
     )
 
 

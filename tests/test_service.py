@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -16,8 +14,8 @@ import pytest
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
 from bot.core import Core
-from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegram
+from tests.service_process import start_service
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -49,8 +47,7 @@ async def _prepare(settings) -> None:
 
 
 async def _start(settings, fake: FakeTelegram, log: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "BOT_"))}
-    env.update(
+    return await start_service(
         {
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.root,
@@ -62,18 +59,8 @@ async def _start(settings, fake: FakeTelegram, log: Path) -> asyncio.subprocess.
             "TELEGRAM_MESSAGES_PER_SECOND": "150",  # slow enough that the kill lands mid fan-out
             "BOT_LOG_LEVEL": "DEBUG",
             "BOT_HTTP_LISTEN": "127.0.0.1:0",
-        }
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log.open("ab"),
-        stderr=asyncio.subprocess.STDOUT,
+        },
+        log,
     )
 
 
