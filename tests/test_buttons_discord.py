@@ -156,3 +156,15 @@ async def test_command_descriptions_carry_their_localizations(fake, frontend):
     assert summary["description_localizations"]["ru"] == "Заголовок, вступление и главные события"
     [briefing] = summary["options"]
     assert briefing["description_localizations"]["uk"] == "Який брифінг (якщо не вказано — найновіший)"
+
+
+async def test_an_alert_has_a_button_that_opens_its_own_briefing(fake, frontend, core, content_dir):
+    from bot.alerts.compose import alert_reply
+
+    reply = alert_reply("new", {"briefing_id": LONG_ID, "title": "Harbour Count Of Many Things", "summary": "Boats."})
+    outcome = await frontend.sender.deliver(CHANNEL, 0, reply)
+    assert outcome.status == "sent"
+    alert = fake.messages[CHANNEL][-1]
+    assert [c["label"] for c in items(alert)] == ["Full briefing"]  # validated by the fake as Discord would
+    opened = await use(fake, alert, button(alert, "Full briefing"))
+    assert opened["type"] == 4 and opened["embeds"][0]["title"] == "Harbour Count Of Many Things"

@@ -214,3 +214,20 @@ async def test_a_chat_in_ukrainian_gets_help_refusals_and_alerts_in_ukrainian(te
     await worker.run_once()
     alert = fake.sent_to(UK_READER)[-1]
     assert alert["text"].startswith("Новий брифінг: Quake Hits Region") and "A quake struck at dawn." in alert["text"]
+
+
+async def test_an_alert_has_a_button_that_opens_its_own_briefing(telegram, fake, core, content_dir):
+    await say(fake, READER, READER, "/subscribe")
+    (content_dir / "flood.txt").write_text(
+        "Flood Reaches Town\n\nThe river rose 3 metres overnight.\n", encoding="utf-8"
+    )
+    await core.reload()
+    worker = DeliveryWorker(core, {"telegram": telegram.sender}, {"telegram": RateLimiter(Limits(0))})
+    await worker.run_once()
+    alert = fake.sent_to(READER)[-1]
+    assert alert["text"].startswith("New briefing: Flood Reaches Town")
+    assert labels(alert) == [["Full briefing"]]
+    await press(fake, READER, READER, alert, "Full briefing", sends=1)
+    opened = fake.sent_to(READER)[-1]
+    assert opened["text"].startswith("Flood Reaches Town") and "rose 3 metres" in opened["text"]
+    assert opened["message_id"] != alert["message_id"]  # a new message: the alert stays as it was

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import _, day, use_language
-from bot.reply import Block, Inline, Paragraph, Reply, bold, bullets, italic, para
+from bot.reply import Action, ActionRow, Block, Inline, Paragraph, Reply, bold, bullets, italic, para
 
 
 def footer(briefing_id: str | None = None) -> Paragraph:
@@ -20,6 +20,11 @@ def footer(briefing_id: str | None = None) -> Paragraph:
         else _("/briefings for every briefing")
     )
     return para(italic(more + " · " + _("/unsubscribe to stop these alerts")))
+
+
+def open_briefing(briefing_id: str | None) -> tuple[ActionRow, ...]:
+    """A button under an alert that opens its own briefing, where front-ends show buttons."""
+    return ((Action(_("Full briefing"), "summary", (briefing_id,)),),) if briefing_id else ()
 
 
 def alert_reply(kind: str, payload: dict, language: str | None = None) -> Reply:
@@ -43,7 +48,8 @@ def _new(p: dict) -> Reply:
     if p.get("key_points"):
         blocks += [para(bold(_("Key developments"))), bullets(p["key_points"])]
     blocks.append(footer(p.get("briefing_id")))
-    return Reply(tuple(blocks), title=_("New briefing: {title}").format(title=p["title"]))
+    title = _("New briefing: {title}").format(title=p["title"])
+    return Reply(tuple(blocks), title=title, actions=open_briefing(p.get("briefing_id")))
 
 
 def change_blocks(change: dict) -> list[Block]:
@@ -72,7 +78,8 @@ def change_blocks(change: dict) -> list[Block]:
 def _changed(p: dict) -> Reply:
     blocks = change_blocks(p.get("change", {}))
     blocks.append(footer(p.get("briefing_id")))
-    return Reply(tuple(blocks), title=_("Updated: {title}").format(title=p["title"]))
+    title = _("Updated: {title}").format(title=p["title"])
+    return Reply(tuple(blocks), title=title, actions=open_briefing(p.get("briefing_id")))
 
 
 def _digest(p: dict) -> Reply:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import shlex
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -94,6 +95,7 @@ class DiscordFrontend:
         self._new_client()
         self.sender = DiscordSender(core.settings.discord_token)
         self.actions = action_codec()
+        self.sender.alert_components = self._components_payload
         self._gateway: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
         self.standby = False  # set up to send only, while another process holds the gateway
@@ -227,6 +229,11 @@ class DiscordFrontend:
 
     def view(self, reply: Reply) -> discord.ui.View | None:
         return components(reply, self.actions, reply.choose)
+
+    def _components_payload(self, reply: Reply) -> list[dict[str, Any]] | None:
+        """An alert's buttons as the JSON Discord takes (alerts go out over the sender's own REST)."""
+        view = self.view(reply)
+        return view.to_components() if view is not None else None
 
     async def on_action(self, interaction: discord.Interaction, data: str) -> None:
         """A pressed button or a chosen menu option: its command run for whoever used it."""

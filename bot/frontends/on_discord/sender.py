@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from discord.http import Route
@@ -45,6 +47,8 @@ class DiscordSender:
         self._session: aiohttp.ClientSession | None = None
         self._timeout = aiohttp.ClientTimeout(total=30)
         self._cache: dict[int, tuple[Reply, list[bytes]]] = {}
+        # Set by the front-end: an alert's actions (its "Full briefing" button) as message components.
+        self.alert_components: Callable[[Reply], list[dict[str, Any]] | None] | None = None
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -72,7 +76,9 @@ class DiscordSender:
             return hit[1]
         if len(self._cache) > CACHED_REPLIES:
             self._cache.clear()
-        bodies = [_payload(part) for part in render(reply, embeds=True)]
+        parts = render(reply, embeds=True)
+        rows = self.alert_components(reply) if self.alert_components is not None else None
+        bodies = [_payload(part, rows if part is parts[-1] else None) for part in parts]
         self._cache[id(reply)] = (reply, bodies)
         return bodies
 
@@ -96,12 +102,14 @@ class DiscordSender:
         return outcome
 
 
-def _payload(part: DiscordMessage) -> bytes:
+def _payload(part: DiscordMessage, components: list[dict[str, Any]] | None = None) -> bytes:
     body: dict = {"allowed_mentions": NO_MENTIONS}
     if part.content:
         body["content"] = part.content
     if part.embeds:
         body["embeds"] = [e.to_dict() for e in part.embeds]
+    if components:
+        body["components"] = components
     return json.dumps(body).encode()
 
 

@@ -96,6 +96,7 @@ class TelegramFrontend:
         self.sender = TelegramSender(self.application.bot, paid_broadcast=settings.telegram_paid_broadcast)
         self.admins = AdminCache(self.application.bot)
         self.buttons = button_codec()
+        self.sender.alert_keyboard = lambda reply: keyboard(reply, self.buttons)
         self._last_conflict_log = 0.0
         self.standby = False  # started without polling: sends, while another process polls
 

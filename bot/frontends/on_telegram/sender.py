@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
+from collections.abc import Callable
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -62,6 +63,8 @@ class TelegramSender:
     # Set by the service: replies book their slots in the same budget as alerts (Telegram counts
     # every message), in memory, so a reply costs no database round trip.
     pacer: Pacer | None = None
+    # Set by the front-end: an alert's actions (its "Full briefing" button) as an inline keyboard.
+    alert_keyboard: Callable[[Reply], InlineKeyboardMarkup | None] | None = None
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
         # Our own transport, reached through the Bot so its session lives and dies with the Bot.
@@ -72,12 +75,13 @@ class TelegramSender:
         self.paid_broadcast = paid_broadcast
         self._request = request
         self._url = f"{bot.base_url}/sendMessage"  # carries the token: never logged
-        self._cache: dict[tuple[int, bool], tuple[Reply, list[tuple[EncodedText, EncodedText]]]] = {}
+        self._cache: dict[tuple[int, bool, bool], tuple[Reply, list[tuple[EncodedText, EncodedText]]]] = {}
 
-    def _encoded(self, reply: Reply, paid: bool) -> list[tuple[EncodedText, EncodedText]]:
-        # A fan-out hands the same Reply object to every chat: render and encode it once. The
-        # cache holds the Reply itself, so its id cannot be reused while the entry lives.
-        key = (id(reply), paid)
+    def _encoded(self, reply: Reply, paid: bool, buttons: bool = False) -> list[tuple[EncodedText, EncodedText]]:
+        # A fan-out hands the same Reply object to every chat: render and encode it once, its
+        # buttons included. The cache holds the Reply itself, so its id cannot be reused while
+        # the entry lives.
+        key = (id(reply), paid, buttons)
         hit = self._cache.get(key)
         if hit is not None and hit[0] is reply:
             return hit[1]
@@ -87,6 +91,10 @@ class TelegramSender:
             (EncodedText.of(html, ParseMode.HTML, paid), EncodedText.of(plain, None, paid))
             for html, plain in render_messages(reply)
         ]
+        markup = self.alert_keyboard(reply) if buttons and self.alert_keyboard is not None else None
+        if markup is not None:
+            html, plain = parts[-1]
+            parts = [*parts[:-1], (_with_markup(html, markup), _with_markup(plain, markup))]
         self._cache[key] = (reply, parts)
         return parts
 
@@ -94,7 +102,7 @@ class TelegramSender:
         """Send an alert; every part of a long reply goes out, or the whole is retried.
 
         The delivery worker has booked the slot already (and pauses on a 429 itself)."""
-        return await self._send(chat_id, thread_id, reply, self.paid_broadcast, None)
+        return await self._send_parts(chat_id, thread_id, self._encoded(reply, self.paid_broadcast, True), None)
 
     async def send(
         self,
@@ -122,6 +130,11 @@ class TelegramSender:
         if markup is not None:
             html, plain = parts[-1]
             parts = [*parts[:-1], (_with_markup(html, markup), _with_markup(plain, markup))]
+        return await self._send_parts(chat_id, thread_id, parts, pacer)
+
+    async def _send_parts(
+        self, chat_id: int, thread_id: int, parts: list[tuple[EncodedText, EncodedText]], pacer: Pacer | None
+    ) -> Outcome:
         for html, plain in parts:
             if pacer is not None:
                 wait = pacer.reserve(chat_id)
