@@ -119,6 +119,17 @@ class Dialect(ABC):
     async def release_in_flight(self, db: Database) -> int: ...
 
     @abstractmethod
+    async def finish(
+        self,
+        db: Database,
+        sent: Sequence[tuple[int, int]],
+        retry: Sequence[tuple[int, float, str]],
+        failed: Sequence[tuple[int, str]],
+        now: float,
+    ) -> None:
+        """Record a batch of outcomes atomically (see `OutboxRepository.finish`)."""
+
+    @abstractmethod
     async def reset_sequences(self, tx: Transaction, tables: Sequence[str]) -> None:
         """After rows were written with explicit ids, new rows must get ids above them."""
 
@@ -141,6 +152,13 @@ class Database(ABC):
 
     @abstractmethod
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
+        """One writing statement, atomic on its own, and the rows it returns (RETURNING).
+
+        Backends may run it in fewer round trips than a `transaction()` block."""
+        async with self.transaction() as tx:
+            return await tx.fetchall(sql, params)
 
     async def aggregate(self, sql: str, params: Params = ()) -> Row:
         """The one row an aggregate query (COUNT, SUM, ...) always returns."""

@@ -79,7 +79,8 @@ class OperationsRepository:
 
     async def pending_deliveries(self, limit: int) -> list[DeliveryInfo]:
         rows = await self.db.fetchall(
-            _DELIVERY + "WHERE d.status IN ('pending', 'sending') ORDER BY d.created_at, d.id LIMIT ?", (limit,)
+            _DELIVERY + "WHERE (d.status = 'pending' OR d.status = 'sending') ORDER BY d.created_at, d.id LIMIT ?",
+            (limit,),
         )
         return [DeliveryInfo(*r) for r in rows]
 

@@ -188,26 +188,8 @@ class OutboxRepository:
         sent: (delivery id, subscription id); retry: (delivery id, next attempt, error);
         failed: (delivery id, error).
         """
-        async with self.db.transaction() as tx:
-            if sent:
-                await tx.executemany(
-                    "UPDATE deliveries SET status = 'sent', finished_at = ?, last_error = NULL WHERE id = ?",
-                    [(now, d) for d, _ in sent],
-                )
-                await tx.executemany(
-                    "UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?",
-                    [(now, s) for s in sorted({s for _, s in sent})],
-                )
-            if retry:
-                await tx.executemany(
-                    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
-                    [(at, err[:500], d) for d, at, err in retry],
-                )
-            if failed:
-                await tx.executemany(
-                    "UPDATE deliveries SET status = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
-                    [(now, err[:500], d) for d, err in failed],
-                )
+        if sent or retry or failed:
+            await self.db.dialect.finish(self.db, sent, retry, failed, now)
 
     async def skip_inactive(self, now: float) -> int:
         """Pending deliveries of subscriptions that became inactive or were removed are dropped."""
@@ -221,8 +203,8 @@ class OutboxRepository:
     async def stats(self, now: float) -> OutboxStats:
         row = await self.db.aggregate(
             "SELECT "
-            "(SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending')), "
-            "(SELECT MIN(created_at) FROM deliveries WHERE status IN ('pending', 'sending')), "
+            "(SELECT COUNT(*) FROM deliveries WHERE status = 'pending' OR status = 'sending'), "
+            "(SELECT MIN(created_at) FROM deliveries WHERE status = 'pending' OR status = 'sending'), "
             "(SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND finished_at >= ?), "
             "(SELECT COUNT(*) FROM deliveries WHERE status = 'failed' AND finished_at >= ?)",
             (now - 3600, now - 3600),

@@ -63,6 +63,35 @@ class PostgresDialect(Dialect):
             )
         return sorted((ClaimedRow(*row) for row in rows), key=lambda c: c.id)
 
+    async def finish(
+        self,
+        db: Database,
+        sent: Sequence[tuple[int, int]],
+        retry: Sequence[tuple[int, float, str]],
+        failed: Sequence[tuple[int, str]],
+        now: float,
+    ) -> None:
+        async with db.transaction() as tx:
+            if sent:
+                await tx.executemany(
+                    "UPDATE deliveries SET status = 'sent', finished_at = ?, last_error = NULL WHERE id = ?",
+                    [(now, d) for d, _ in sent],
+                )
+                await tx.executemany(
+                    "UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?",
+                    [(now, s) for s in sorted({s for _, s in sent})],
+                )
+            if retry:
+                await tx.executemany(
+                    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
+                    [(at, err[:500], d) for d, at, err in retry],
+                )
+            if failed:
+                await tx.executemany(
+                    "UPDATE deliveries SET status = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
+                    [(now, err[:500], d) for d, err in failed],
+                )
+
     async def release_in_flight(self, db: Database) -> int:
         """Nothing to release at start: other live processes hold claims, and dead ones' expire."""
         return 0

@@ -132,6 +132,12 @@ class SqliteDatabase(Database):
             else:
                 await self._writer.execute("COMMIT")
 
+    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
+        # One statement is its own transaction (autocommit): one round trip to the writer's
+        # thread instead of BEGIN, the statement, its rows, closing it and COMMIT.
+        async with self._write_lock:
+            return list(await self._writer.execute_fetchall(sql, params))
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._borrow() as reader, reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())

@@ -1,7 +1,8 @@
-"""The statements only SQLite speaks: FTS5 search and claiming deliveries under the writer lock."""
+"""The statements only SQLite speaks: FTS5 search, and claiming and finishing deliveries in one statement each."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -40,21 +41,49 @@ class SqliteDialect(Dialect):
         self, db: Database, now: float, limit: int, platforms: Sequence[str], claim_seconds: float
     ) -> list[ClaimedRow]:
         # One process holds the delivery lease, so claims need no expiry here: rows left
-        # 'sending' by a crash are released when the next holder takes the lease.
+        # 'sending' by a crash are released when the next holder takes the lease. One
+        # statement (its own transaction) claims and answers, in one round trip.
         marks = ",".join("?" for _ in platforms)
-        async with db.transaction() as tx:
-            rows = await tx.fetchall(
-                "SELECT d.id, d.alert_id, d.attempts + 1, s.id, s.platform, s.chat_id, s.thread_id, a.kind, a.payload "
-                "FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id JOIN alerts a ON a.id = d.alert_id "
-                f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.active = 1 AND s.platform IN ({marks}) "
-                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                (now, *platforms, limit),
-            )
-            await tx.executemany(
-                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(row[0],) for row in rows],
-            )
-        return [ClaimedRow(*row) for row in rows]
+        rows = await db.write_returning(
+            "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
+            "  SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+            f"  WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.active = 1 AND s.platform IN ({marks})"
+            "  ORDER BY d.next_attempt_at, d.id LIMIT ?) "
+            "RETURNING id, alert_id, attempts, subscription_id, "
+            "(SELECT platform FROM subscriptions s WHERE s.id = subscription_id), "
+            "(SELECT chat_id FROM subscriptions s WHERE s.id = subscription_id), "
+            "(SELECT thread_id FROM subscriptions s WHERE s.id = subscription_id), "
+            "(SELECT kind FROM alerts a WHERE a.id = alert_id), "
+            "(SELECT payload FROM alerts a WHERE a.id = alert_id), "
+            "next_attempt_at",
+            (now, *platforms, limit),
+        )
+        rows.sort(key=lambda row: (row[9], row[0]))  # RETURNING's order is unspecified
+        return [ClaimedRow(*row[:9]) for row in rows]
+
+    async def finish(
+        self,
+        db: Database,
+        sent: Sequence[tuple[int, int]],
+        retry: Sequence[tuple[int, float, str]],
+        failed: Sequence[tuple[int, str]],
+        now: float,
+    ) -> None:
+        # Every outcome in one statement, so one round trip; a trigger (migration 0007)
+        # stamps each sent delivery's subscription in the same statement's transaction.
+        outcomes = (
+            [[d, "sent", None, None] for d, _ in sent]
+            + [[d, "pending", at, err[:500]] for d, at, err in retry]
+            + [[d, "failed", None, err[:500]] for d, err in failed]
+        )
+        await db.write_returning(
+            "UPDATE deliveries SET status = o.value ->> 1, "
+            "next_attempt_at = coalesce(o.value ->> 2, next_attempt_at), "
+            "finished_at = CASE WHEN o.value ->> 1 = 'pending' THEN finished_at ELSE ? END, "
+            "last_error = o.value ->> 3 "
+            "FROM json_each(?) o WHERE deliveries.id = o.value ->> 0",
+            (now, json.dumps(outcomes)),
+        )
 
     async def release_in_flight(self, db: Database) -> int:
         async with db.transaction() as tx:
