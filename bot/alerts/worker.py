@@ -15,6 +15,7 @@ import random
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -72,6 +73,18 @@ class _Results:
         return len(self.sent) + len(self.retry) + len(self.failed)
 
 
+@dataclass
+class _Run:
+    """One `run_once`: claimed rows waiting per platform, and how the claimer and the lanes meet."""
+
+    waiting: dict[str, deque[Delivery]]
+    in_flight: int = 0  # claimed and not yet sent
+    total: int = 0
+    claiming: bool = True
+    queued: asyncio.Event = field(default_factory=asyncio.Event)  # rows were queued, or claiming ended
+    progress: asyncio.Event = field(default_factory=asyncio.Event)  # a claimed row was sent
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -106,25 +119,23 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Send everything due now; returns how many deliveries were attempted.
 
-        A pipeline: rows are claimed as earlier sends finish, so the senders never wait for the
-        slowest send of a batch, and at most `batch_size` rows are claimed but unfinished.
+        A pipeline: each platform has `concurrency` lanes taking claimed rows in order, and
+        rows are claimed as earlier sends finish, so the lanes never wait for the slowest send
+        of a batch, and at most `batch_size` rows are claimed but unsent.
         """
         if not self.senders or not await self._hold_lease():
             return 0
         self._languages = await self.core.chat_languages()
-        limits = {p: asyncio.Semaphore(max(1, self.concurrency.get(p, 16))) for p in self.senders}
-        running: set[asyncio.Task[None]] = set()
-        finished = asyncio.Event()  # set by each send as it ends: waking costs O(1), not a walk of every task
-
-        def done(task: asyncio.Task[None]) -> None:
-            running.discard(task)
-            finished.set()
-
-        total = 0
+        run = _Run({p: deque() for p in self.senders})
+        lanes = [
+            asyncio.create_task(self._lane(run, platform))
+            for platform in self.senders
+            for _ in range(max(1, self.concurrency.get(platform, 16)))
+        ]
         renew_at = time.monotonic() + self.lease_seconds / 3
         try:
             while True:
-                room = self.batch_size - len(running)
+                room = self.batch_size - run.in_flight
                 batch = (
                     await self.core.outbox.claim_due(
                         self.core.clock(), room, list(self.senders), claim_seconds=self.claim_seconds
@@ -133,29 +144,31 @@ class DeliveryWorker:
                     else []
                 )
                 for d in batch:
-                    task = asyncio.create_task(self._send_one(d, limits[d.platform]))
-                    running.add(task)
-                    task.add_done_callback(done)
-                total += len(batch)
-                if not running:
+                    run.waiting[d.platform].append(d)
+                run.in_flight += len(batch)
+                run.total += len(batch)
+                if batch:
+                    run.queued.set()
+                if not run.in_flight:
                     break
-                # Claim more once half the claimed rows are done (or sooner if nothing was due).
-                while running and (len(running) > self.batch_size // 2 or not batch):
-                    finished.clear()
-                    await finished.wait()
-                    if not batch:
-                        break
+                # Claim more once half the claimed rows are sent; if nothing was due, as soon as
+                # one is (its outcome may be a retry that is due at once).
+                target = self.batch_size // 2 if batch else run.in_flight - 1
+                while run.in_flight > target:
+                    run.progress.clear()
+                    await run.progress.wait()
                 if time.monotonic() > renew_at:
                     renew_at = time.monotonic() + self.lease_seconds / 3
                     if not await self._hold_lease():
                         break
         finally:
-            if running:
-                await asyncio.gather(*running, return_exceptions=True)
+            run.claiming = False  # lanes send what is already claimed, then end
+            run.queued.set()
+            await asyncio.gather(*lanes, return_exceptions=True)
             await self._flush()
-        if total:
+        if run.total:
             await self.core.state.set("last_delivery_at", repr(self.core.clock()))
-        return total
+        return run.total
 
     async def release(self) -> None:
         if self.has_lease:
@@ -176,11 +189,24 @@ class DeliveryWorker:
         self.has_lease = held
         return held
 
-    async def _send_one(self, d: Delivery, limit: asyncio.Semaphore) -> None:
-        async with limit:
-            await self._deliver(d)
-        if len(self._results) >= FLUSH_EVERY:
-            await self._flush()
+    async def _lane(self, run: _Run, platform: str) -> None:
+        """One of a platform's concurrent senders: takes claimed rows in order until none are left."""
+        waiting = run.waiting[platform]
+        while waiting or run.claiming:
+            if not waiting:
+                run.queued.clear()
+                await run.queued.wait()
+                continue
+            d = waiting.popleft()
+            try:
+                await self._deliver(d)
+            except Exception:  # recording failed (the database): the row stays claimed, sent again later
+                log.exception("delivery %d to %s chat %s could not be recorded", d.id, d.platform, d.chat_id)
+            finally:
+                run.in_flight -= 1
+                run.progress.set()
+            if len(self._results) >= FLUSH_EVERY and not self._flush_lock.locked():
+                await self._flush()  # one flush at a time; the next lane to finish takes the rest
 
     async def _deliver(self, d: Delivery) -> None:
         limiter = self.limiters.get(d.platform)
@@ -212,26 +238,27 @@ class DeliveryWorker:
         return reply
 
     async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
+        # Append through self._results after any await: a flush meanwhile swaps in a new batch,
+        # and an outcome added to the old one would never be written back.
         now = self.core.clock()
         self.last_progress = now
-        results = self._results
         if self.observe is not None:
             self.observe(d.platform, _observed(outcome))
         if outcome.status == "sent":
-            results.sent.append((d.id, d.subscription_id))
+            self._results.sent.append((d.id, d.subscription_id))
         elif outcome.status == "moved" and outcome.new_chat_id:
             await self.core.chat_moved(d.platform, d.chat_id, outcome.new_chat_id)
-            results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
+            self._results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
         elif outcome.status == "gone":
             await self.core.chat_gone(d.platform, d.chat_id, outcome.error)
-            results.failed.append((d.id, outcome.error))
+            self._results.failed.append((d.id, outcome.error))
         elif outcome.status == "retry" and (outcome.rate_limited or d.attempts < MAX_ATTEMPTS):
             if outcome.rate_limited and limiter is not None and outcome.retry_after:
                 limiter.pause(outcome.retry_after)
             delay = outcome.retry_after if outcome.retry_after is not None else backoff(d.attempts)
-            results.retry.append((d.id, now + delay, outcome.error))
+            self._results.retry.append((d.id, now + delay, outcome.error))
         else:
-            results.failed.append((d.id, outcome.error or outcome.status))
+            self._results.failed.append((d.id, outcome.error or outcome.status))
             log.warning("delivery %d to %s chat %s failed for good: %s", d.id, d.platform, d.chat_id, outcome.error)
 
     async def _flush(self) -> None:
