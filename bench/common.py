@@ -438,15 +438,10 @@ async def deliver_all(sender: Any, chat_ids: Sequence[int], reply: Any, concurre
     return sent
 
 
-def best_of(*runs: dict[str, Any]) -> dict[str, Any]:
-    """The baseline from several bare runs: each figure at its best (a conservative yardstick for the bot)."""
-    return {
-        "seconds": min(r["seconds"] for r in runs),
-        "rate": max(r["rate"] for r in runs),
-        "cpu_us": min(r["cpu_us"] for r in runs),
-        "threads_us": min(r["threads_us"] for r in runs),
-        "fake_cpu_us": min(r["fake_cpu_us"] for r in runs),
-    }
+def median_of(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over interleaved runs of one configuration."""
+    keys = ("seconds", "rate", "cpu_us", "threads_us", "fake_cpu_us")
+    return {key: statistics.median(r[key] for r in runs) for key in keys}
 
 
 FANOUT_HEADERS = [
@@ -475,17 +470,18 @@ def fanout_row(label: str, result: dict[str, Any], bare: dict[str, Any]) -> list
 
 
 def fanout_table(
-    bots: Sequence[tuple[str, dict[str, Any]]], bares: Sequence[dict[str, Any]], concurrency: int
+    bots: Sequence[tuple[str, Sequence[dict[str, Any]]]], bares: dict[int, Sequence[dict[str, Any]]], baseline: int
 ) -> list[list[Any]]:
-    """Print the bot's runs against the baseline: the best figures of the bare runs interleaved with them."""
-    bare = best_of(*bares)
-    rows = [fanout_row(label, result, bare) for label, result in bots]
-    rows += [
-        fanout_row(f"bare aiohttp, concurrency {concurrency}, run {n}", result, bare)
-        for n, result in enumerate(bares, 1)
-    ]
+    """Print the bot's runs against the bare client's: medians of rounds interleaved in one run.
+
+    ``bares`` maps a concurrency to the bare runs made at it; ratios are to the one at ``baseline``.
+    """
+    bare = median_of(bares[baseline])
+    rows = [fanout_row(label, median_of(runs), bare) for label, runs in bots]
+    rows += [fanout_row(f"bare aiohttp, concurrency {n}", median_of(runs), bare) for n, runs in sorted(bares.items())]
     table(FANOUT_HEADERS, rows)
-    print(f"baseline: each figure at its best over the {len(bares)} bare runs (before, between and after the bot's)")
+    rounds = max(len(runs) for runs in bares.values())
+    print(f"each row: the median of {rounds} rounds, every configuration once per round; ratios to bare at {baseline}")
     print("CPU: this process, all threads; 'off-loop': the part outside the event loop's thread (SQLite's thread)")
     print("goals: bot/bare >= 0.8 msgs/s and <= 1.25 CPU per message")
     return rows

@@ -5,7 +5,9 @@ discord.py client (logged in and connected to FakeDiscord's gateway, so channels
 as in production) → FakeDiscord REST on 127.0.0.1, served by a child process (limits off,
 requests not recorded). Beside it, a bare aiohttp client posts the same messages
 (`POST /v10/channels/{id}/messages`, `Authorization: Bot <token>`, concurrency 64, one
-session). CPU per message is this process's CPU time (the fake's is its own).
+session), at 64 and at each worker concurrency tried. CPU per message is this process's CPU
+time (the fake's is its own). Every configuration runs once per round, rounds interleaved,
+and each row is its median.
 Goals: bot/bare >= 0.8 in throughput and <= 1.25 in CPU per message.
 
     .venv/bin/python -m bench.discord_fanout
@@ -47,6 +49,7 @@ PER_GUILD = 500  # Discord's channel limit per guild
 CONCURRENCIES = (16, 64)
 BARE_CONCURRENCY = 64
 WARM_UP = 1000
+ROUNDS = 3
 GUILD_BASE, CHANNEL_BASE = 10_000, 1_000_000
 
 
@@ -129,36 +132,36 @@ def bare_body() -> dict[str, Any]:
     return body
 
 
-async def bare_fanout(fake: FakeInChild, count: int = CHANNELS) -> dict[str, Any]:
+async def bare_fanout(fake: FakeInChild, count: int = CHANNELS, concurrency: int = BARE_CONCURRENCY) -> dict[str, Any]:
     body = bare_body()
     calls = [(f"{fake.api_root}/v10/channels/{c}/messages", body) for c in fake.ids[:count]]
     result = await measured(
-        fake, len(calls), bare_post_all(calls, BARE_CONCURRENCY, {"Authorization": f"Bot {DISCORD_TOKEN}"})
+        fake, len(calls), bare_post_all(calls, concurrency, {"Authorization": f"Bot {DISCORD_TOKEN}"})
     )
     assert result["value"][1] == 0 and result["arrived"] == len(calls), result
     return result
 
 
-async def main() -> list[list[Any]]:
+async def main(rounds: int = ROUNDS) -> list[list[Any]]:
     header(
         f"Discord fan-out: one broadcast to {CHANNELS:,} channels in {CHANNELS // PER_GUILD} guilds "
         "(limits off, fake in a child process)"
     )
     logging.getLogger("discord").setLevel(logging.ERROR)  # no "PyNaCl is not installed" noise
-    bots: list[tuple[str, dict[str, Any]]] = []
+    bots: dict[str, list[dict[str, Any]]] = {}
+    bares: dict[int, list[dict[str, Any]]] = {n: [] for n in (*CONCURRENCIES, BARE_CONCURRENCY)}
     async with FakeInChild("discord", CHANNELS) as fake:
         await bare_fanout(fake, WARM_UP)  # connections, caches and the child's first requests: not counted
-        with settled_gc():  # what the service does once started
-            bare1 = await bare_fanout(fake)
-            with temp_dir() as tmp:
+        with settled_gc(), temp_dir() as tmp:  # settled: what the service does once started
+            for r in range(rounds):
+                for n in bares:
+                    bares[n].append(await bare_fanout(fake, concurrency=n))
                 for n in CONCURRENCIES:
-                    result = await bot_fanout(tmp / f"c{n}", fake, n)
-                    bots.append((f"bot ({result['path']}), concurrency {n}", result))
-                bare2 = await bare_fanout(fake)
-                alone = await sender_fanout(tmp / "sender", fake, BARE_CONCURRENCY)
-                bots.append((f"DiscordSender alone (no outbox), concurrency {BARE_CONCURRENCY}", alone))
-            bare3 = await bare_fanout(fake)
-    return fanout_table(bots, [bare1, bare2, bare3], BARE_CONCURRENCY)
+                    result = await bot_fanout(tmp / f"r{r}c{n}", fake, n)
+                    bots.setdefault(f"bot ({result['path']}), concurrency {n}", []).append(result)
+                alone = bots.setdefault(f"DiscordSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
+                alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
+    return fanout_table(list(bots.items()), bares, BARE_CONCURRENCY)
 
 
 if __name__ == "__main__":

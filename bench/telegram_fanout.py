@@ -6,8 +6,10 @@ not recorded) served on 127.0.0.1 by a child process → outcomes written back. 
 the same run, a bare aiohttp client posts the same 10,000 sendMessage calls (concurrency 64,
 one session). With the fake in another process, this process's CPU time (time.process_time,
 all threads, SQLite's included) is the client's alone: "CPU µs/msg" is that per message.
-Several worker concurrencies are tried (settings.telegram_concurrency, as the service does);
-"TelegramSender alone" calls the sender without the outbox, to show whose CPU is whose.
+Several worker concurrencies are tried (settings.telegram_concurrency, as the service does),
+and the bare client at each of them too; "TelegramSender alone" calls the sender without the
+outbox, to show whose CPU is whose. Every configuration runs once per round, rounds
+interleaved, and each row is its median.
 Goals: bot/bare >= 0.8 in throughput and <= 1.25 in CPU per message.
 
     .venv/bin/python -m bench.telegram_fanout
@@ -47,6 +49,7 @@ CHATS = 10_000
 CONCURRENCIES = (16, 32, 64)
 BARE_CONCURRENCY = 64
 WARM_UP = 1000
+ROUNDS = 3
 
 
 async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats: int = CHATS) -> dict[str, Any]:
@@ -83,33 +86,34 @@ async def sender_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats
     return result
 
 
-async def bare_fanout(fake: FakeInChild, chats: int = CHATS) -> dict[str, Any]:
+async def bare_fanout(fake: FakeInChild, chats: int = CHATS, concurrency: int = BARE_CONCURRENCY) -> dict[str, Any]:
     html, _ = alert_html()
     url = f"{fake.root}/bot{TELEGRAM_TOKEN}/sendMessage"
     bodies = [
         (url, {"chat_id": c, "text": html, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
         for c in range(1, chats + 1)
     ]
-    result = await measured(fake, chats, bare_post_all(bodies, BARE_CONCURRENCY))
+    result = await measured(fake, chats, bare_post_all(bodies, concurrency))
     assert result["value"][1] == 0 and result["arrived"] == chats, result
     return result
 
 
-async def main(concurrencies: tuple[int, ...] = CONCURRENCIES) -> list[list[Any]]:
+async def main(concurrencies: tuple[int, ...] = CONCURRENCIES, rounds: int = ROUNDS) -> list[list[Any]]:
     header(f"Telegram fan-out: one broadcast to {CHATS:,} private chats (limits off, fake in a child process)")
-    bots: list[tuple[str, dict[str, Any]]] = []
+    bots: dict[str, list[dict[str, Any]]] = {}
+    bares: dict[int, list[dict[str, Any]]] = {n: [] for n in (*concurrencies, BARE_CONCURRENCY)}
     async with FakeInChild("telegram", CHATS) as fake:
         await bare_fanout(fake, WARM_UP)  # connections, caches and the child's first requests: not counted
-        with settled_gc():  # what the service does once started
-            bare1 = await bare_fanout(fake)
-            with temp_dir() as tmp:
+        with settled_gc(), temp_dir() as tmp:  # settled: what the service does once started
+            for r in range(rounds):
+                for n in bares:
+                    bares[n].append(await bare_fanout(fake, concurrency=n))
                 for n in concurrencies:
-                    bots.append((f"bot, worker concurrency {n}", await bot_fanout(tmp / f"c{n}", fake, n)))
-                bare2 = await bare_fanout(fake)
-                alone = await sender_fanout(tmp / "sender", fake, BARE_CONCURRENCY)
-                bots.append((f"TelegramSender alone (no outbox), concurrency {BARE_CONCURRENCY}", alone))
-            bare3 = await bare_fanout(fake)
-    return fanout_table(bots, [bare1, bare2, bare3], BARE_CONCURRENCY)
+                    runs = bots.setdefault(f"bot, worker concurrency {n}", [])
+                    runs.append(await bot_fanout(tmp / f"r{r}c{n}", fake, n))
+                alone = bots.setdefault(f"TelegramSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
+                alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
+    return fanout_table(list(bots.items()), bares, BARE_CONCURRENCY)
 
 
 if __name__ == "__main__":
