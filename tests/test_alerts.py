@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,11 @@ async def setup(core, content_dir):
     sender = RecordingSender()
     worker = DeliveryWorker(core, {"telegram": sender}, {"telegram": RateLimiter(Limits(0))})
     return router, sender, worker
+
+
+def execute(core, sql: str) -> None:
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute(sql)
 
 
 async def subscribe(router, chat_id: int, args: str = "") -> None:
@@ -137,6 +143,29 @@ async def test_two_workers_send_each_alert_once(setup, core):
     await asyncio.gather(a.run_once(), b.run_once(), a.run_once(), b.run_once())
     chats = [chat for chat, _ in sender.sent]
     assert sorted(chats) == list(range(1, 201))
+
+
+async def test_outcomes_that_could_not_be_written_are_written_with_the_next_batch(setup, core):
+    router, sender, worker = setup
+    for chat in range(1, 41):
+        await subscribe(router, chat)
+    await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "broadcast", "written once")
+    # A real failure of the database, not a stand-in: every write of an outcome is refused.
+    execute(
+        core,
+        "CREATE TRIGGER refuse_outcomes BEFORE UPDATE OF status ON deliveries "
+        "WHEN new.status <> 'sending' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+    )
+    await worker.run_once()
+    assert sorted(chat for chat, _ in sender.sent) == list(range(1, 41))
+    rows = query(core, "SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+    assert [tuple(r) for r in rows] == [("sending", 40)]  # sent, but not yet recorded
+
+    execute(core, "DROP TRIGGER refuse_outcomes")
+    assert await worker.run_once() == 0  # nothing is claimed twice: the rows are still this worker's
+    rows = query(core, "SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+    assert [tuple(r) for r in rows] == [("sent", 40)]
+    assert len(sender.sent) == 40
 
 
 async def test_limiter_paces_a_chat_and_the_platform():

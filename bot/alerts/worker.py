@@ -72,6 +72,11 @@ class _Results:
     def __len__(self) -> int:
         return len(self.sent) + len(self.retry) + len(self.failed)
 
+    def merge(self, other: _Results) -> None:
+        self.sent += other.sent
+        self.retry += other.retry
+        self.failed += other.failed
+
 
 @dataclass
 class _Run:
@@ -206,7 +211,7 @@ class DeliveryWorker:
                 run.in_flight -= 1
                 run.progress.set()
             if len(self._results) >= FLUSH_EVERY and not self._flush_lock.locked():
-                await self._flush()  # one flush at a time; the next lane to finish takes the rest
+                await self._flush()  # one at a time; the next lane to finish writes what came meanwhile
 
     async def _deliver(self, d: Delivery) -> None:
         limiter = self.limiters.get(d.platform)
@@ -264,5 +269,11 @@ class DeliveryWorker:
     async def _flush(self) -> None:
         async with self._flush_lock:
             results, self._results = self._results, _Results()
-            if len(results):
+            if not len(results):
+                return
+            try:
                 await self.core.outbox.finish(results.sent, results.retry, results.failed, self.core.clock())
+            except Exception:
+                # The rows stay 'sending'; their outcomes go back into the next batch to write.
+                log.exception("could not write %d delivery outcomes; trying again with the next batch", len(results))
+                self._results.merge(results)
