@@ -47,7 +47,8 @@ class DatabaseUnavailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class ClaimedRow:
-    """A delivery claimed for sending, as the dialect returns it (attempts already counted)."""
+    """A delivery claimed for sending, as the dialect returns it (attempts already counted);
+    the repository adds its alert, read once per batch instead of once per row."""
 
     id: int
     alert_id: int
@@ -56,8 +57,6 @@ class ClaimedRow:
     platform: str
     chat_id: int
     thread_id: int
-    kind: str
-    payload: str
 
 
 class Transaction(ABC):

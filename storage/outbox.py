@@ -155,26 +155,30 @@ class OutboxRepository:
         if not platforms:
             return []
         rows = await self.db.dialect.claim_due(self.db, now, limit, platforms, claim_seconds)
-        payloads: dict[int, dict] = {}
-        out = []
-        for row in rows:
-            payload = payloads.get(row.alert_id)
-            if payload is None:  # one alert fans out to many rows: decode it once
-                payload = payloads[row.alert_id] = json.loads(row.payload)
-            out.append(
-                Delivery(
-                    row.id,
-                    row.alert_id,
-                    row.attempts,
-                    row.subscription_id,
-                    row.platform,
-                    row.chat_id,
-                    row.thread_id,
-                    row.kind,
-                    payload,
-                )
+        if not rows:
+            return []
+        # One alert fans out to many rows: read and decode each alert of the batch once.
+        alert_ids = sorted({row.alert_id for row in rows})
+        marks = ",".join("?" for _ in alert_ids)
+        alerts = {
+            alert_id: (kind, json.loads(payload))
+            for alert_id, kind, payload in await self.db.fetchall(
+                f"SELECT id, kind, payload FROM alerts WHERE id IN ({marks})", alert_ids
             )
-        return out
+        }
+        return [
+            Delivery(
+                row.id,
+                row.alert_id,
+                row.attempts,
+                row.subscription_id,
+                row.platform,
+                row.chat_id,
+                row.thread_id,
+                *alerts[row.alert_id],
+            )
+            for row in rows
+        ]
 
     async def finish(
         self,

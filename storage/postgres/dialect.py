@@ -50,15 +50,15 @@ class PostgresDialect(Dialect):
         async with db.transaction() as tx:
             rows = await tx.fetchall(
                 "UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, claimed_until = ? "
-                "FROM subscriptions s, alerts a "
+                "FROM subscriptions s "
                 "WHERE d.id IN ("
                 "  SELECT c.id FROM deliveries c JOIN subscriptions cs ON cs.id = c.subscription_id "
                 "  WHERE ((c.status = 'pending' AND c.next_attempt_at <= ?) "
                 "         OR (c.status = 'sending' AND c.claimed_until < ?)) "
                 "    AND cs.active = 1 AND cs.platform = ANY(?::text[]) "
                 "  ORDER BY c.next_attempt_at, c.id LIMIT ? FOR UPDATE OF c SKIP LOCKED) "
-                "AND s.id = d.subscription_id AND a.id = d.alert_id "
-                "RETURNING d.id, d.alert_id, d.attempts, s.id, s.platform, s.chat_id, s.thread_id, a.kind, a.payload",
+                "AND s.id = d.subscription_id "
+                "RETURNING d.id, d.alert_id, d.attempts, s.id, s.platform, s.chat_id, s.thread_id",
                 (now + claim_seconds, now, now, list(platforms), limit),
             )
         return sorted((ClaimedRow(*row) for row in rows), key=lambda c: c.id)

@@ -53,13 +53,11 @@ class SqliteDialect(Dialect):
             "(SELECT platform FROM subscriptions s WHERE s.id = subscription_id), "
             "(SELECT chat_id FROM subscriptions s WHERE s.id = subscription_id), "
             "(SELECT thread_id FROM subscriptions s WHERE s.id = subscription_id), "
-            "(SELECT kind FROM alerts a WHERE a.id = alert_id), "
-            "(SELECT payload FROM alerts a WHERE a.id = alert_id), "
             "next_attempt_at",
             (now, *platforms, limit),
         )
-        rows.sort(key=lambda row: (row[9], row[0]))  # RETURNING's order is unspecified
-        return [ClaimedRow(*row[:9]) for row in rows]
+        rows.sort(key=lambda row: (row[7], row[0]))  # RETURNING's order is unspecified
+        return [ClaimedRow(*row[:7]) for row in rows]
 
     async def finish(
         self,
