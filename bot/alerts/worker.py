@@ -35,6 +35,8 @@ MAX_ATTEMPTS = 10  # for errors other than rate limits, which are always waited 
 MAX_BACKOFF = 900.0
 DEFER_OVER = 1.0  # a chat busier than this many seconds ahead waits in the outbox, not in a task
 FLUSH_EVERY = 32
+CLAIM_AHEAD = 0.25  # seconds of sends at a platform's pace kept claimed ahead of its lanes
+MAX_CLAIM_AHEAD = 256  # ... and never more rows than this (an unlimited platform's claim)
 
 
 class Sender(Protocol):
@@ -87,7 +89,8 @@ class _Run:
     total: int = 0
     claiming: bool = True
     queued: asyncio.Event = field(default_factory=asyncio.Event)  # rows were queued, or claiming ended
-    progress: asyncio.Event = field(default_factory=asyncio.Event)  # a claimed row was sent
+    wake_at: int = 0  # the claimer waits until no more than this many are in flight
+    progress: asyncio.Event = field(default_factory=asyncio.Event)  # in_flight reached wake_at
 
 
 class DeliveryWorker:
@@ -110,9 +113,9 @@ class DeliveryWorker:
         self.concurrency = concurrency or {}
         self.lease_seconds = lease_seconds
         self.claim_seconds = claim_seconds  # PostgreSQL: must outlast a batch's pacing and sends
-        # Claimed rows count as in flight until marked: a few rounds of the senders' concurrency
-        # keeps them busy while bounding what a crash can repeat.
-        self.batch_size = batch_size or 4 * sum(max(1, self.concurrency.get(p, 16)) for p in senders)
+        # At most this many rows are claimed and unsent: what a crash can repeat (with the outcomes
+        # not yet written back, up to FLUSH_EVERY).
+        self.batch_size = batch_size or sum(self._claim_ahead(p) for p in senders)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.has_lease = False
         self.last_progress = core.clock()  # on the core's clock, which the watchdog reads too
@@ -120,6 +123,16 @@ class DeliveryWorker:
         self._flush_lock = asyncio.Lock()
         self._replies: dict[tuple[int, str], Reply] = {}
         self._languages: dict[tuple[str, int], str] = {}  # chats' chosen languages, read once per run
+
+    def _claim_ahead(self, platform: str) -> int:
+        """Rows to keep claimed for a platform: a few rounds of its lanes, or, when its pace is
+        fast, about CLAIM_AHEAD seconds of sends, so each claim's round trip serves many rows
+        while a crash still repeats only the last moment's sends."""
+        rounds = 4 * max(1, self.concurrency.get(platform, 16))
+        limiter = self.limiters.get(platform)
+        rate = limiter.limits.per_second if limiter is not None else 0.0
+        ahead = MAX_CLAIM_AHEAD if not rate else int(rate * CLAIM_AHEAD)
+        return max(rounds, min(MAX_CLAIM_AHEAD, ahead))
 
     async def run_once(self) -> int:
         """Send everything due now; returns how many deliveries were attempted.
@@ -158,8 +171,8 @@ class DeliveryWorker:
                     break
                 # Claim more once half the claimed rows are sent; if nothing was due, as soon as
                 # one is (its outcome may be a retry that is due at once).
-                target = self.batch_size // 2 if batch else run.in_flight - 1
-                while run.in_flight > target:
+                run.wake_at = self.batch_size // 2 if batch else run.in_flight - 1
+                while run.in_flight > run.wake_at:
                     run.progress.clear()
                     await run.progress.wait()
                 if time.monotonic() > renew_at:
@@ -209,7 +222,8 @@ class DeliveryWorker:
                 log.exception("delivery %d to %s chat %s could not be recorded", d.id, d.platform, d.chat_id)
             finally:
                 run.in_flight -= 1
-                run.progress.set()
+                if run.in_flight <= run.wake_at:  # wake the claimer only when it has room to claim
+                    run.progress.set()
             if len(self._results) >= FLUSH_EVERY and not self._flush_lock.locked():
                 await self._flush()  # one at a time; the next lane to finish writes what came meanwhile
 
