@@ -20,6 +20,7 @@ SCRIPTS = (
     "telegram_fanout",
     "telegram_limits",
     "discord_fanout",
+    "outbox",
     "latency_under_load",
     "gc_effect",
     "memory",
