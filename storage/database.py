@@ -11,9 +11,8 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 # A row of either driver (sqlite3.Row or asyncpg.Record): both index by position and iterate.
 Row = Any
@@ -45,10 +44,10 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened; the message names where (without a password) and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedRow:
+class ClaimedRow(NamedTuple):
     """A delivery claimed for sending, as the dialect returns it (attempts already counted);
-    the repository adds its alert, read once per batch instead of once per row."""
+    the repository adds its alert, read once per batch instead of once per row. A tuple: one is
+    built per row claimed."""
 
     id: int
     alert_id: int

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage.database import Database, Transaction
 
@@ -22,8 +22,9 @@ FAN_OUT_STATISTICS = 1000  # a fan-out this big changes the plan of the claims t
 CLAIM_SECONDS = 300.0  # longer than any send with its retries; a dead process's rows wait this long
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
+    """A claimed delivery with its alert (a tuple: one is built per row claimed, so cheaply)."""
+
     id: int
     alert_id: int
     attempts: int
