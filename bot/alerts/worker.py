@@ -243,7 +243,11 @@ class DeliveryWorker:
         except Exception as exc:  # a sender bug must not stall the queue
             log.exception("delivery %d to %s chat %s failed unexpectedly", d.id, d.platform, d.chat_id)
             outcome = Outcome("retry", f"{type(exc).__name__}: {exc}")
-        await self._record(d, outcome, limiter)
+        if outcome.status == "moved" and outcome.new_chat_id:
+            await self.core.chat_moved(d.platform, d.chat_id, outcome.new_chat_id)
+        elif outcome.status == "gone":
+            await self.core.chat_gone(d.platform, d.chat_id, outcome.error)
+        self._record(d, outcome, limiter)
 
     def _reply(self, d: Delivery) -> Reply:
         """One Reply object per alert and language, so a fan-out composes (and senders render) it
@@ -256,28 +260,27 @@ class DeliveryWorker:
             reply = self._replies[key] = alert_reply(d.kind, d.payload, key[1])
         return reply
 
-    async def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
-        # Append through self._results after any await: a flush meanwhile swaps in a new batch,
-        # and an outcome added to the old one would never be written back.
+    def _record(self, d: Delivery, outcome: Outcome, limiter: RateLimiter | None) -> None:
+        # No await in here: a flush swaps in a new batch, and an outcome added across an await
+        # could land in a batch already written, and never be written back.
         now = self.core.clock()
         self.last_progress = now
         if self.observe is not None:
             self.observe(d.platform, _observed(outcome))
+        results = self._results
         if outcome.status == "sent":
-            self._results.sent.append((d.id, d.subscription_id))
+            results.sent.append((d.id, d.subscription_id))
         elif outcome.status == "moved" and outcome.new_chat_id:
-            await self.core.chat_moved(d.platform, d.chat_id, outcome.new_chat_id)
-            self._results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
+            results.retry.append((d.id, now, f"chat moved to {outcome.new_chat_id}"))
         elif outcome.status == "gone":
-            await self.core.chat_gone(d.platform, d.chat_id, outcome.error)
-            self._results.failed.append((d.id, outcome.error))
+            results.failed.append((d.id, outcome.error))
         elif outcome.status == "retry" and (outcome.rate_limited or d.attempts < MAX_ATTEMPTS):
             if outcome.rate_limited and limiter is not None and outcome.retry_after:
                 limiter.pause(outcome.retry_after)
             delay = outcome.retry_after if outcome.retry_after is not None else backoff(d.attempts)
-            self._results.retry.append((d.id, now + delay, outcome.error))
+            results.retry.append((d.id, now + delay, outcome.error))
         else:
-            self._results.failed.append((d.id, outcome.error or outcome.status))
+            results.failed.append((d.id, outcome.error or outcome.status))
             log.warning("delivery %d to %s chat %s failed for good: %s", d.id, d.platform, d.chat_id, outcome.error)
 
     async def _flush(self) -> None:
