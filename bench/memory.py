@@ -74,7 +74,7 @@ async def child_work(folder: Path) -> dict[str, Any]:
 
     settings = temp_settings(folder)
     async with open_core(settings) as core:
-        entries = await core.library.entries()
+        entries = await core.library.listings()
         router = build_router(core)
         caller = Caller(platform="telegram", chat_id=1, user_id=1)
         for name, args in (
