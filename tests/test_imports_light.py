@@ -15,8 +15,8 @@ DATA = Path(__file__).parent / "data" / "feeds"
 
 # Tens of megabytes between them, and the service's main process never reads a document itself.
 DOCUMENT_READERS = ("feedparser", "trafilatura", "lxml", "courlan", "htmldate", "justext")
-# The service imports a front-end only when its platform has a token.
-FRONTENDS = ("telegram", "discord")
+# The service imports a front-end only when its platform has a token, Jinja2 only for a dashboard page.
+ON_DEMAND = ("telegram", "discord", "jinja2")
 
 PROBE = """
 import json, sys
@@ -49,7 +49,7 @@ print(json.dumps({
 
 def probe() -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(DOCUMENT_READERS + FRONTENDS), str(DATA)],
+        [sys.executable, "-c", PROBE, ",".join(DOCUMENT_READERS + ON_DEMAND), str(DATA)],
         cwd=ROOT,
         capture_output=True,
         text=True,
