@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "feeds"
 
 # Tens of megabytes between them, and the service's main process never reads a document itself.
-DOCUMENT_READERS = ("feedparser", "trafilatura", "lxml", "courlan", "htmldate", "justext")
+DOCUMENT_READERS = ("feedparser", "trafilatura", "lxml", "courlan", "htmldate", "justext", "defusedxml")
 # The service imports a front-end only when its platform has a token, Jinja2 only for a dashboard page.
 ON_DEMAND = ("telegram", "discord", "jinja2")
 
