@@ -2,6 +2,9 @@
 
 In-process (no network): (a) on the bundled briefing, (b) on a database of 1,000 generated
 briefings. Warm-up first, then ~2,000 calls per command. Goal to compare with: p99 < 2 ms.
+With 1,000 briefings, `/summary <id>` is also measured naming each briefing in turn (the
+library holds whole briefings only in a small cache, so every call reads and decodes one
+from the database) and naming a few (every call served from the cache).
 
     .venv/bin/python -m bench.commands
 """
@@ -27,6 +30,7 @@ from bench.common import (
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
 from bot.commands.router import CommandRouter
+from bot.library import CACHED_BRIEFINGS
 
 CALLS = 2000
 WARMUP = 200
@@ -49,6 +53,19 @@ async def measure(router: CommandRouter, name: str, args: str, calls: int = CALL
     return samples
 
 
+async def measure_named(router: CommandRouter, ids: list[str], calls: int = CALLS) -> list[float]:
+    """`/summary <id>` timings, naming the given briefings in turn."""
+    samples = []
+    clock = time.perf_counter
+    for n in range(calls):
+        started = clock()
+        reply = await router.dispatch(CALLER, "summary", ids[n % len(ids)])
+        samples.append(clock() - started)
+        if not reply.ok:
+            raise RuntimeError(f"/summary {ids[n % len(ids)]} failed: {reply}")
+    return samples
+
+
 async def dataset_rows(folder: Path, label: str, briefings: int) -> list[list[Any]]:
     settings = temp_settings(folder)
     if briefings:
@@ -63,6 +80,15 @@ async def dataset_rows(folder: Path, label: str, briefings: int) -> list[list[An
         for name, args in CASES:
             samples = await measure(router, name, args)
             rows.append(latency_row(f"{label}: /{name} {args}".rstrip(), samples))
+        if briefings > CACHED_BRIEFINGS:
+            ids = [item.id for item in await core.library.listings()]
+            every = await measure_named(router, ids[::-1])  # oldest first: never the pinned newest
+            rows.append(latency_row(f"{label}: /summary <each id in turn> (read, decoded)", every))
+            few = ids[1:9]
+            await measure_named(router, few, WARMUP)
+            rows.append(
+                latency_row(f"{label}: /summary <one of {len(few)} ids> (cached)", await measure_named(router, few))
+            )
         return rows
 
 

@@ -60,7 +60,7 @@ class CoreOperations:
         counts = await self.core.operations.subscriptions_by_platform()
         return Overview(
             now=now,
-            briefings=len(await self.core.library.entries()),
+            briefings=len(await self.core.library.listings()),
             subscriptions=tuple(PlatformSubscriptions(c.platform, c.active, c.inactive) for c in counts),
             pending=stats.pending,
             oldest_pending_at=stats.oldest_pending_at,
@@ -74,18 +74,13 @@ class CoreOperations:
         )
 
     async def briefings(self, query: str = "", limit: int = 100) -> Sequence[BriefingRow]:
-        entries = await self.core.library.entries()
+        listings = await self.core.library.listings()
         if query.strip():
             matching = {hit.briefing_id for hit, _ in await self.core.library.search(query.split(), limit=500)}
             needle = query.strip().lower()
-            entries = [e for e in entries if e.briefing.id in matching or needle in e.briefing.title.lower()]
+            listings = [e for e in listings if e.id in matching or needle in e.title.lower()]
         counts = await self.core.operations.version_counts()
-        return [
-            BriefingRow(
-                e.briefing.id, e.briefing.title, e.briefing.published, e.loaded_at, counts.get(e.briefing.id, 1)
-            )
-            for e in entries[:limit]
-        ]
+        return [BriefingRow(e.id, e.title, e.published, e.loaded_at, counts.get(e.id, 1)) for e in listings[:limit]]
 
     async def briefing(self, briefing_id: str) -> BriefingDetail | None:
         entry = await self.core.library.find(briefing_id)

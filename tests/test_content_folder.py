@@ -21,7 +21,7 @@ async def test_a_link_out_of_the_folder_is_refused_by_name(core, content_dir, tm
     (content_dir / "passwd.txt").symlink_to(secret)
     report = await core.reload()
     assert ("passwd.txt", "refused: it resolves outside the content folder") in report.errors
-    titles = [e.briefing.title for e in await core.library.entries()]
+    titles = [e.title for e in await core.library.listings()]
     assert not any("root:x" in t for t in titles)
 
 

@@ -58,7 +58,7 @@ async def status(core: Core, caller: Caller, args: list[str]) -> Reply:
         oldest = ngettext("{count} second", "{count} seconds", age).format(count=number(age))
     stalled = await core.state.get("delivery_stalled")
     rows: list[Inline] = [
-        [bold(_("Briefings: ")), number(len(await core.library.entries()))],
+        [bold(_("Briefings: ")), number(len(await core.library.listings()))],
         [
             bold(_("Subscriptions: ")),
             _("{active} active, {inactive} inactive").format(active=number(active), inactive=number(inactive)),

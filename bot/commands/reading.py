@@ -44,14 +44,14 @@ def no_content() -> Reply:
 async def pick(core: Core, args: list[str]) -> tuple[Entry, list[str]] | Reply:
     """The briefing named by the first argument (else the newest) and the remaining arguments,
     or the reply saying why there is none."""
-    entries = await core.library.entries()
-    if not entries:
-        return no_content()
     if args:
         entry = await core.library.find(args[0])
         if entry is not None:
             return entry, args[1:]
-    return entries[0], args
+    newest = await core.library.find(None)
+    if newest is None:
+        return no_content()
+    return newest, args
 
 
 async def pick_only(core: Core, args: list[str]) -> Entry | Reply:
@@ -183,16 +183,16 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
     page, rest = take_page(args)
     if rest and rest[0].isdigit():  # "/briefings 2"; other words are ignored, as they always were
         page = max(1, int(rest[0]))
-    entries = await core.library.entries()
-    if not entries:
+    listings = await core.library.listings()
+    if not listings:
         return no_content()
-    shown, page, pages = page_of(entries, page, BRIEFINGS_PAGE)
+    shown, page, pages = page_of(listings, page, BRIEFINGS_PAGE)
     items: list[Inline] = []
     feed_names = await core.feeds.repo.feed_names()
     for e in shown:
-        when = e.briefing.published or day(e.loaded_at)
-        feed = f" · {feed_names[e.briefing.id]}" if e.briefing.id in feed_names else ""
-        items.append([bold(e.briefing.id), f" — {e.briefing.title} ({when}){feed}"])
+        when = e.published or day(e.loaded_at)
+        feed = f" · {feed_names[e.id]}" if e.id in feed_names else ""
+        items.append([bold(e.id), f" — {e.title} ({when}){feed}"])
     blocks: list[Block] = [bullets(items)]
     actions: tuple[ActionRow, ...] = ()
     if pages > 1:
@@ -200,8 +200,8 @@ async def briefings(core: Core, caller: Caller, args: list[str]) -> Reply:
         if page < pages:
             blocks.append(para(italic(more_hint("briefings", (), page))))
         actions = (paging_row("briefings", (), page, pages),)
-    choices = tuple(Action(_label(e.briefing.title), "summary", (e.briefing.id,)) for e in shown)
-    count = len(entries)
+    choices = tuple(Action(_label(e.title), "summary", (e.id,)) for e in shown)
+    count = len(listings)
     title = ngettext("{count} briefing, newest first", "{count} briefings, newest first", count).format(
         count=number(count)
     )

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import trafilatura
-
 MIN_TEXT_CHARS = 200  # less than this is a login wall, an index page or an error page, not an article
 
 
@@ -25,6 +23,8 @@ class Article:
 
 def extract_article(html: bytes | str, url: str, charset: str | None = None) -> Article | None:
     """The page's main text and metadata, or None when it has no article to speak of."""
+    import trafilatura  # here, not at the top: only the processes that read pages pay for it (about 15 MB)
+
     if isinstance(html, bytes) and charset:
         try:
             html = html.decode(charset, errors="replace")

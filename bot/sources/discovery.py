@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-import lxml.etree
-import lxml.html
-
 FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json", "application/rdf+xml"}
 )
@@ -14,6 +11,9 @@ FEED_TYPES = frozenset(
 
 def advertised_feeds(html: bytes, base: str) -> list[str]:
     """Absolute http(s) feed addresses in the page's head, in page order, each once."""
+    import lxml.etree  # here, not at the top: only an operator's probe of a web page needs it
+    import lxml.html
+
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):

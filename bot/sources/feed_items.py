@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from bot.sources.html_text import html_to_text, safe_text
 from bot.sources.identity import content_hash, item_key
 from bot.sources.json_feed import JsonEntry, JsonFeedError, looks_like_json, parse_json_feed
@@ -75,6 +73,8 @@ async def parse_feed_async(body: bytes, url: str, headers: Mapping[str, str] | N
 
 
 def _from_xml(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
+    import feedparser  # here, not at the top: only the processes that parse feeds pay for it
+
     data, had_entities = strip_doctype(body)
     base = urljoin(url, headers.get("content-location", "")) or url
     response_headers = {"content-type": headers.get("content-type", "application/xml"), "content-location": base}

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.etree
-import lxml.html
-
 _BLOCKS = frozenset(
     [
         "p",
@@ -71,6 +68,9 @@ def html_to_text(html: str) -> str:
     html = safe_text(html).replace(_BREAK, "")
     if "<" not in html and "&" not in html:
         return _tidy(html.replace("\n", " "))
+    import lxml.etree  # here, not at the top: the bot's main process reads no feed HTML
+    import lxml.html
+
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):

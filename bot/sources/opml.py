@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 MAX_BYTES = 5_000_000
 
@@ -34,6 +34,12 @@ class OpmlImport:
 
 def parse_opml(data: bytes) -> OpmlImport:
     """Every outline with an http(s) xmlUrl, in document order, each address once."""
+    # Here, not at the top: only an operator's import or export needs an XML library.
+    import xml.etree.ElementTree as ET
+
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
     if len(data) > MAX_BYTES:
         raise OpmlError(f"OPML file larger than {MAX_BYTES:,} bytes")
     try:
@@ -69,6 +75,8 @@ def parse_opml(data: bytes) -> OpmlImport:
 
 def export_opml(feeds: Iterable[OpmlFeed], *, title: str, created: datetime) -> str:
     """An OPML 2.0 document, one ``type="rss"`` outline per feed."""
+    import xml.etree.ElementTree as ET
+
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -38,6 +39,8 @@ def number(value: float | None) -> str:
 
 
 def build_environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined  # here: only a dashboard loads Jinja2
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,  # every template is HTML: escape everything not marked safe
@@ -52,8 +55,16 @@ def build_environment() -> Environment:
 
 
 class Templates:
+    """The environment is built at the first page: a service without the dashboard never loads Jinja2 (2 MB)."""
+
     def __init__(self) -> None:
-        self.env = build_environment()
+        self._env: Environment | None = None
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            self._env = build_environment()
+        return self._env
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)

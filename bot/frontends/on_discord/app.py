@@ -274,8 +274,7 @@ class DiscordFrontend:
         """Briefing choices: id and title, filtered by what is typed."""
         needle = current.strip().lower()
         choices: list[app_commands.Choice[str]] = []
-        for entry in await self.core.library.entries():
-            b = entry.briefing
+        for b in await self.core.library.listings():
             if needle in b.id.lower() or needle in b.title.lower():
                 choices.append(
                     app_commands.Choice(name=fit(f"{b.id} — {b.title}", CHOICE_MAX), value=b.id[:CHOICE_MAX])
