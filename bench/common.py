@@ -316,7 +316,9 @@ async def write_subscriptions(core: Core, platform: str, chat_ids: Sequence[int]
     """Active instant subscriptions for these chats, written straight into the database file in
     one transaction (setup, not measured; the bot's own path is one /subscribe at a time)."""
     at = time.time() - 60 if now is None else now
-    with sqlite3.connect(core.settings.db_path) as conn:
+    # sqlite3's own `with` commits but does not close: closing() does, so no connection outlives
+    # this and keeps the write-ahead log beside the file.
+    with contextlib.closing(sqlite3.connect(core.settings.db_path)) as conn, conn:
         conn.executemany(
             "INSERT INTO subscriptions (platform, chat_id, thread_id, mode, timezone, keywords, active, "
             "created_at, updated_at, started_at) VALUES (?, ?, 0, 'instant', 'UTC', '[]', 1, ?, ?, ?)",
@@ -330,7 +332,7 @@ async def queue_one_broadcast(core: Core, text: str = BROADCAST_TEXT) -> int:
 
 
 async def delivered_count(core: Core) -> dict[str, int]:
-    with sqlite3.connect(core.settings.db_path) as conn:
+    with contextlib.closing(sqlite3.connect(core.settings.db_path)) as conn:
         rows = conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
     return {row[0]: row[1] for row in rows}
 

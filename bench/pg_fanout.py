@@ -146,8 +146,9 @@ async def _subscribe(core: Any, settings: Settings, chats: int) -> None:
             await conn.close()
     else:
         import sqlite3
+        from contextlib import closing
 
-        with sqlite3.connect(settings.db_path) as conn:
+        with closing(sqlite3.connect(settings.db_path)) as conn, conn:
             conn.executemany(sql, rows)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,7 +48,7 @@ async def core(settings: Settings):
 
 def query(core, sql: str, params: tuple = ()) -> list[tuple]:
     """Rows from the core's database file, read by a separate connection (as another process would)."""
-    with sqlite3.connect(core.settings.db_path) as conn:
+    with closing(sqlite3.connect(core.settings.db_path)) as conn, conn:
         return conn.execute(sql, params).fetchall()
 
 

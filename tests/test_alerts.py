@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ async def setup(core, content_dir):
 
 
 def execute(core, sql: str) -> None:
-    with sqlite3.connect(core.settings.db_path) as conn:
+    with closing(sqlite3.connect(core.settings.db_path)) as conn, conn:
         conn.execute(sql)
 
 

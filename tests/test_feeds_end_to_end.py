@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -165,7 +166,7 @@ async def test_sigkill_between_fetching_and_delivering_loses_nothing(settings, t
             first = await _service(settings.db_path, fake, settings.content_dir, log)
 
             def refused_once() -> int:
-                with sqlite3.connect(settings.db_path) as db:
+                with closing(sqlite3.connect(settings.db_path)) as db, db:
                     return db.execute(
                         "SELECT COUNT(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
                         "WHERE a.feed_id IS NOT NULL AND d.last_error IS NOT NULL"

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sqlite3
 from collections import Counter
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,7 +83,7 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_repeats_only_in_flight(sett
         first.kill()  # SIGKILL: no chance to mark anything
         await first.wait()
         sent_before_kill = sum(_delivered(fake).values())
-        with sqlite3.connect(settings.db_path) as db:
+        with closing(sqlite3.connect(settings.db_path)) as db, db:
             in_flight = db.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'").fetchone()[0]
         assert sent_before_kill < SUBSCRIBERS, "the kill came too late to test anything"
         # Claimed in small batches (at most 4 x the concurrency of 16 unfinished), and finished sends
@@ -101,7 +102,7 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_repeats_only_in_flight(sett
         assert set(counts) == set(range(FIRST_CHAT, FIRST_CHAT + SUBSCRIBERS))
         assert duplicates <= in_flight
         assert code == 0
-        with sqlite3.connect(settings.db_path) as db:
+        with closing(sqlite3.connect(settings.db_path)) as db, db:
             statuses = dict(db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
         assert statuses == {"sent": SUBSCRIBERS}
         output = log.read_text(errors="replace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -192,7 +193,7 @@ async def test_sqlite_sees_a_foreign_commit_in_data_version(tmp_path: Path):
     db = await open_database(path)
     try:
         before = await db.data_version()
-        with sqlite3.connect(path) as other:
+        with closing(sqlite3.connect(path)) as other, other:
             other.execute("INSERT INTO service_state (key, value) VALUES ('k', '1')")
         assert await db.data_version() != before
     finally:
