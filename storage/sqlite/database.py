@@ -28,7 +28,7 @@ from storage.sqlite.dialect import SqliteDialect
 
 log = logging.getLogger(__name__)
 
-READERS = 4  # aiosqlite gives each connection a thread; a few cover concurrent commands
+READERS = 2  # aiosqlite gives each connection a thread; a few cover concurrent commands
 
 
 def split_statements(sql: str) -> list[str]:
