@@ -58,8 +58,8 @@ class SqliteTransaction(Transaction):
         await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One round trip to the connection's thread (execute, read every row), not three.
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._conn.execute(sql, params) as cursor:
@@ -139,8 +139,10 @@ class SqliteDatabase(Database):
             return list(await self._writer.execute_fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._borrow() as reader, reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # Every row read in the same round trip, so the statement is finished (and its snapshot
+        # let go) before the reader goes back to the pool.
+        async with self._borrow() as reader:
+            return list(await reader.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._borrow() as reader, reader.execute(sql, params) as cursor:
