@@ -49,7 +49,7 @@ CHATS = 10_000
 CONCURRENCIES = (16, 32, 64)
 BARE_CONCURRENCY = 64
 WARM_UP = 1000
-ROUNDS = 3
+ROUNDS = 5
 
 
 async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats: int = CHATS) -> dict[str, Any]:
