@@ -6,10 +6,13 @@ import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.alerts.digest import scheduled_instant
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +53,16 @@ def query(core, sql: str, params: tuple = ()) -> list[tuple]:
     """Rows from the core's database file, read by a separate connection (as another process would)."""
     with closing(sqlite3.connect(core.settings.db_path)) as conn, conn:
         return conn.execute(sql, params).fetchall()
+
+
+def first_digest(started_at: float, at: str, tz: str) -> datetime:
+    """The first scheduled digest instant at or after a subscription began (whatever the time of
+    day the test runs at: the window of a later digest would start after the test's alerts)."""
+    day = datetime.fromtimestamp(started_at, ZoneInfo(tz)).date()
+    instant = scheduled_instant(day, at, tz)
+    if instant.timestamp() < started_at:
+        instant = scheduled_instant(day + timedelta(days=1), at, tz)
+    return instant
 
 
 # Storage on both backends: a session PostgreSQL server and a fresh database per test.

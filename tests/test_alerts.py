@@ -19,7 +19,7 @@ from bot.commands.catalog import build_router
 from bot.commands.context import Caller
 from bot.outcome import SENT, Outcome
 from bot.reply import Reply, reply_text
-from tests.conftest import query
+from tests.conftest import first_digest, query
 
 BODY = """Storm Brings Floods to the Coast
 
@@ -234,13 +234,13 @@ async def test_digest_is_queued_once_per_local_date(setup, core, content_dir):
     await core.reload()  # an instant alert: not for a daily subscription
     await worker.run_once()
     assert sender.sent == []
-    morning = datetime.fromtimestamp(sub.started_at, UTC).replace(hour=5, minute=0)  # 08:00 in Kyiv (summer) or 07:00
-    tomorrow = morning + timedelta(days=1, hours=1)
-    assert await queue_due_digests(core, tomorrow) == 1
-    assert await queue_due_digests(core, tomorrow + timedelta(minutes=5)) == 0
+    after_first = first_digest(sub.started_at, "08:00", "Europe/Kyiv") + timedelta(hours=1)
+    assert await queue_due_digests(core, after_first) == 1
+    assert await queue_due_digests(core, after_first + timedelta(minutes=5)) == 0
     await worker.run_once()
     [(chat, text)] = sender.sent
-    assert chat == 1 and text.startswith("Daily digest") and "Quake Hits Region" in text
+    # The quake among the digest's items, not only as the newest briefing's title.
+    assert chat == 1 and text.startswith("Daily digest") and "New: Quake Hits Region" in text
 
 
 def test_alert_text_for_each_kind():

@@ -9,7 +9,7 @@ import pytest
 from bot.commands.catalog import build_router
 from bot.commands.context import Caller
 from bot.reply import reply_text
-from tests.conftest import query
+from tests.conftest import first_digest, query
 from tests.fakes.feed_server import FeedServer
 
 USER = Caller(platform="telegram", chat_id=100, user_id=100, can_manage=True)
@@ -131,7 +131,7 @@ async def test_reload_fetches_every_feed_now_and_status_counts_failing_ones(rout
 
 async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, core, site, content_dir):
     import json
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from bot.alerts.jobs import queue_due_digests
 
@@ -151,8 +151,8 @@ async def test_a_daily_digest_limited_to_a_feed_takes_only_its_alerts(router, co
     await core.reload()  # a content-folder alert, from no feed
 
     sub = await core.subscriptions.get("telegram", 100)
-    tomorrow = datetime.fromtimestamp(sub.started_at, UTC).replace(hour=8, minute=0) + timedelta(days=1, hours=1)
-    assert await queue_due_digests(core, tomorrow) == 2
+    after_first = first_digest(sub.started_at, "08:00", "UTC") + timedelta(hours=1)
+    assert await queue_due_digests(core, after_first) == 2
     digests = {}
     for payload, chat in query(
         core,
