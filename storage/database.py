@@ -154,7 +154,8 @@ class Database(ABC):
     async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
         """One writing statement, atomic on its own, and the rows it returns (RETURNING).
 
-        Backends may run it in fewer round trips than a `transaction()` block."""
+        For statements known to be short (the outbox's claims and finishes): backends may run
+        it in fewer round trips than a `transaction()` block, SQLite on the event loop's thread."""
         async with self.transaction() as tx:
             return await tx.fetchall(sql, params)
 

@@ -1,0 +1,59 @@
+"""A SQLite connection used on the event loop's own thread, for the outbox's short writes.
+
+aiosqlite runs every statement on its connection's thread. For a statement that takes tens or
+hundreds of microseconds (claiming a batch of deliveries, writing a batch of outcomes back)
+the hand-off costs more CPU than the statement: the event loop and that thread pass Python's
+lock between cores, and while the loop is busy sending, sqlite3 lets go of the lock for every
+row it steps through. During a fan-out those two statements are nearly all the database work,
+so running them here takes the second thread out of the fan-out.
+
+Two things must never block the loop, so neither happens on this connection:
+- waiting for another process's write lock: `busy_timeout` is 0, and a busy database makes
+  `run` answer None, so the caller takes the patient path through aiosqlite instead;
+- a checkpoint's fsync: automatic checkpoints are off here, and the caller is told (`run`'s
+  second value) when enough statements were written since the last one to start one off
+  the loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+CHECKPOINT_EVERY = 64  # statements between passive checkpoints, started off the loop
+
+
+class InlineWriter:
+    """One writer connection for statements known to be short; the caller holds the write lock."""
+
+    def __init__(self, path: Path):
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        for pragma in (
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=0",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA cache_size=-512",
+            "PRAGMA wal_autocheckpoint=0",
+        ):
+            self._conn.execute(pragma).fetchall()
+        self._since_checkpoint = 0
+
+    def run(self, sql: str, params: Sequence[Any]) -> tuple[list[Any] | None, bool]:
+        """(the rows the statement returned, or None if another process holds the database;
+        whether a checkpoint is due). One statement: its own transaction."""
+        try:
+            rows = self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
+                return None, False
+            raise
+        self._since_checkpoint += 1
+        due = self._since_checkpoint >= CHECKPOINT_EVERY
+        if due:
+            self._since_checkpoint = 0
+        return rows, due
+
+    def close(self) -> None:
+        self._conn.close()
