@@ -161,7 +161,7 @@ async def main(rounds: int = ROUNDS) -> list[list[Any]]:
                     bots.setdefault(f"bot ({result['path']}), concurrency {n}", []).append(result)
                 alone = bots.setdefault(f"DiscordSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
                 alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
-    return fanout_table(list(bots.items()), bares, BARE_CONCURRENCY)
+    return fanout_table(list(bots.items()), bares)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ async def main(concurrencies: tuple[int, ...] = CONCURRENCIES, rounds: int = ROU
                     runs.append(await bot_fanout(tmp / f"r{r}c{n}", fake, n))
                 alone = bots.setdefault(f"TelegramSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
                 alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
-    return fanout_table(list(bots.items()), bares, BARE_CONCURRENCY)
+    return fanout_table(list(bots.items()), bares)
 
 
 if __name__ == "__main__":
