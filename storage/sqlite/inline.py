@@ -28,15 +28,11 @@ CHECKPOINT_EVERY = 64  # statements between passive checkpoints, started off the
 class InlineWriter:
     """One writer connection for statements known to be short; the caller holds the write lock."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, pragmas: Sequence[str]):
+        """`pragmas`: the settings every connection of the database shares."""
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        for pragma in (
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=0",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA cache_size=-512",
-            "PRAGMA wal_autocheckpoint=0",
-        ):
+        self._conn.row_factory = sqlite3.Row  # the same rows as the aiosqlite connections give
+        for pragma in (*pragmas, "PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0"):
             self._conn.execute(pragma).fetchall()
         self._since_checkpoint = 0
 
