@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence, Set
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from typing import Any, NamedTuple
@@ -116,6 +116,11 @@ class Dialect(ABC):
     @abstractmethod
     async def release_in_flight(self, db: Database) -> int: ...
 
+    def in_flight(self) -> Set[int]:
+        """Deliveries this process claimed whose claim lives in its memory rather than in a
+        status (SQLite); their rows still say 'pending'."""
+        return frozenset()
+
     @abstractmethod
     async def finish(
         self,
@@ -151,13 +156,17 @@ class Database(ABC):
     @abstractmethod
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
-        """One writing statement, atomic on its own, and the rows it returns (RETURNING).
+    async def short_statements(self, statements: Sequence[tuple[str, Params]]) -> list[Row]:
+        """Statements known to be short (the outbox's claims and finishes), in one transaction,
+        and the rows the last one returns.
 
-        For statements known to be short (the outbox's claims and finishes): backends may run
-        it in fewer round trips than a `transaction()` block, SQLite on the event loop's thread."""
+        Backends may run them in fewer round trips than a `transaction()` block, SQLite on the
+        event loop's thread."""
         async with self.transaction() as tx:
-            return await tx.fetchall(sql, params)
+            rows: list[Row] = []
+            for sql, params in statements:
+                rows = await tx.fetchall(sql, params)
+            return rows
 
     async def aggregate(self, sql: str, params: Params = ()) -> Row:
         """The one row an aggregate query (COUNT, SUM, ...) always returns."""

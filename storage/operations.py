@@ -7,7 +7,7 @@ reactivate a subscription), kept apart from the repositories the bot's hot paths
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storage.database import Database
 from storage.subscriptions import _COLUMNS, Subscription, _subscription
@@ -82,7 +82,9 @@ class OperationsRepository:
             _DELIVERY + "WHERE (d.status = 'pending' OR d.status = 'sending') ORDER BY d.created_at, d.id LIMIT ?",
             (limit,),
         )
-        return [DeliveryInfo(*r) for r in rows]
+        claimed = self.db.dialect.in_flight()
+        infos = [DeliveryInfo(*r) for r in rows]
+        return [replace(d, status="sending") if d.id in claimed else d for d in infos]
 
     async def failed_deliveries(self, limit: int) -> list[DeliveryInfo]:
         rows = await self.db.fetchall(

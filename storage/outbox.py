@@ -1,11 +1,12 @@
 """The durable outbox: alerts, their per-subscription deliveries, and the delivery lease.
 
 An alert fans out into one delivery row per matching subscription in the caller's
-transaction, so content and its alerts commit together. The worker claims due rows
-(status 'sending'), and marks them sent, retried or failed. Rows left 'sending' by a crash
-are released at start: they are the only ones that can be sent twice. On PostgreSQL several
-processes claim at once (SKIP LOCKED) and a claim expires instead, so a dead process's rows
-come back while the others keep theirs.
+transaction, so content and its alerts commit together. The worker claims due rows and marks
+them sent, retried or failed; only rows claimed and not yet finished can be sent twice by a
+crash. On SQLite one process holds the delivery lease and keeps its claims in memory (a crash
+forgets them, and the next holder sends those rows again). On PostgreSQL several processes
+claim at once (status 'sending', SKIP LOCKED) and a claim expires instead, so a dead
+process's rows come back while the others keep theirs.
 """
 
 from __future__ import annotations
@@ -142,14 +143,14 @@ class OutboxRepository:
             return queued
 
     async def release_in_flight(self) -> int:
-        """At start: rows a previous process claimed but never finished go back to pending
-        (SQLite; on PostgreSQL claims expire instead, so this releases nothing)."""
+        """When the delivery lease is taken: claims not finished are forgotten, so those rows are
+        due again (SQLite; on PostgreSQL claims expire instead, so this releases nothing)."""
         return await self.db.dialect.release_in_flight(self.db)
 
     async def claim_due(
         self, now: float, limit: int, platforms: Sequence[str], *, claim_seconds: float = CLAIM_SECONDS
     ) -> list[Delivery]:
-        """Mark up to `limit` due deliveries as being sent by this process, and return them.
+        """Claim up to `limit` due deliveries for this process, and return them.
 
         On PostgreSQL a claim not finished within `claim_seconds` is due again (its process died).
         """

@@ -155,12 +155,14 @@ async def test_outcomes_that_could_not_be_written_are_written_with_the_next_batc
     execute(
         core,
         "CREATE TRIGGER refuse_outcomes BEFORE UPDATE OF status ON deliveries "
-        "WHEN new.status <> 'sending' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
     )
     await worker.run_once()
     assert sorted(chat for chat, _ in sender.sent) == list(range(1, 41))
     rows = query(core, "SELECT status, COUNT(*) FROM deliveries GROUP BY status")
-    assert [tuple(r) for r in rows] == [("sending", 40)]  # sent, but not yet recorded
+    assert [tuple(r) for r in rows] == [("pending", 40)]  # sent, but not yet recorded
+    pending = await core.operations.pending_deliveries(100)
+    assert len(pending) == 40 and {d.status for d in pending} == {"sending"}  # shown as in flight
 
     execute(core, "DROP TRIGGER refuse_outcomes")
     assert await worker.run_once() == 0  # nothing is claimed twice: the rows are still this worker's

@@ -273,7 +273,7 @@ async def _outbox_with_deliveries(db: Database, chats: int) -> OutboxRepository:
     return outbox
 
 
-async def test_sqlite_claims_wait_for_another_process_holding_the_file(tmp_path: Path):
+async def test_sqlite_outcomes_wait_for_another_process_holding_the_file(tmp_path: Path):
     # The outbox's short writes run on the event loop's thread without waiting for locks;
     # when another process holds the file they wait for it off the loop, and still succeed.
     db = await open_database(tmp_path / "a.sqlite3")
@@ -281,14 +281,43 @@ async def test_sqlite_claims_wait_for_another_process_holding_the_file(tmp_path:
         outbox = await _outbox_with_deliveries(db, 3)
         with closing(sqlite3.connect(tmp_path / "a.sqlite3", isolation_level=None)) as other:
             other.execute("BEGIN IMMEDIATE")
-            claim = asyncio.create_task(outbox.claim_due(10.0, 10, ["telegram"]))
+            claimed = await asyncio.wait_for(outbox.claim_due(10.0, 10, ["telegram"]), timeout=10)  # a read
+            assert sorted(d.chat_id for d in claimed) == [1, 2, 3]
+            sent, failed = [(d.id, d.subscription_id) for d in claimed[:2]], [(claimed[2].id, "gone")]
+            finish = asyncio.create_task(outbox.finish(sent, [], failed, 11.0))  # two statements
             probe = await outbox.stats(10.0)  # the loop is not blocked: reads still answer
-            assert probe.pending == 3 and not claim.done()
+            assert probe.pending == 3 and not finish.done()
             other.execute("COMMIT")
-        claimed = await asyncio.wait_for(claim, timeout=10)
-        assert sorted(d.chat_id for d in claimed) == [1, 2, 3]
-        await outbox.finish([(d.id, d.subscription_id) for d in claimed], [], [], 11.0)
-        assert (await outbox.stats(11.0)).sent_last_hour == 3
+        await asyncio.wait_for(finish, timeout=10)
+        stats = await outbox.stats(11.0)
+        assert (stats.pending, stats.sent_last_hour, stats.failed_last_hour) == (0, 2, 1)
+    finally:
+        await db.close()
+
+
+async def test_sqlite_claims_live_in_memory_until_finished_or_released(tmp_path: Path):
+    # One process holds the delivery lease, so a claim writes nothing: its rows stay 'pending'
+    # in the file and are kept out of later claims until their outcome is written, or until
+    # the lease is taken again (what a new process does after a crash).
+    db = await open_database(tmp_path / "a.sqlite3")
+    try:
+        outbox = await _outbox_with_deliveries(db, 4)
+        first = await outbox.claim_due(10.0, 2, ["telegram"])
+        rest = await outbox.claim_due(10.0, 10, ["telegram"])
+        assert [d.chat_id for d in first] == [1, 2] and [d.chat_id for d in rest] == [3, 4]
+        assert [tuple(r) for r in await db.fetchall("SELECT DISTINCT status FROM deliveries")] == [("pending",)]
+        assert await outbox.claim_due(10.0, 10, ["telegram"]) == []
+        await outbox.finish([(first[0].id, first[0].subscription_id)], [(first[1].id, 10.0, "busy")], [], 10.0)
+        [again] = await outbox.claim_due(10.0, 10, ["telegram"])  # the retry is due at once
+        assert (again.id, again.attempts) == (first[1].id, 2)
+        assert await outbox.release_in_flight() == 3  # chats 2, 3 and 4: forgotten, due again
+        assert sorted(d.chat_id for d in await outbox.claim_due(10.0, 10, ["telegram"])) == [2, 3, 4]
+        # A second database over the same file (another process) does not see this one's claims.
+        other = await open_database(tmp_path / "a.sqlite3")
+        try:
+            assert len(await OutboxRepository(other).claim_due(10.0, 10, ["telegram"])) == 3
+        finally:
+            await other.close()
     finally:
         await db.close()
 

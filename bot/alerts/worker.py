@@ -203,7 +203,7 @@ class DeliveryWorker:
             # Whatever a previous holder left half-sent is ours to send again now.
             released = await self.core.outbox.release_in_flight()
             if released:
-                log.warning("%d deliveries left in flight by a previous process will be sent again", released)
+                log.warning("%d deliveries claimed but never finished will be sent again", released)
         self.has_lease = held
         return held
 

@@ -79,8 +79,6 @@ class SqliteTransaction(Transaction):
 class SqliteDatabase(Database):
     """Open with `await SqliteDatabase.open(path)`, close with `await db.close()`."""
 
-    dialect = SqliteDialect()
-
     def __init__(
         self,
         path: Path,
@@ -90,6 +88,7 @@ class SqliteDatabase(Database):
     ):
         self.path = path
         self.display_name = f"SQLite file {path}"
+        self.dialect = SqliteDialect()  # per database: it keeps the claims of this process
         self._writer = writer
         # PRAGMA data_version counts commits by *other* connections, per connection: it is
         # only comparable from one connection, so it has its own (never borrowed).
@@ -153,19 +152,19 @@ class SqliteDatabase(Database):
             else:
                 await self._writer.execute("COMMIT")
 
-    async def write_returning(self, sql: str, params: Params = ()) -> list[Row]:
-        # One statement is its own transaction (autocommit). Only the outbox's claims and
-        # finishes come here, each a fraction of a millisecond: they run on the loop's own
-        # thread, which costs less CPU than handing them to aiosqlite's (storage.sqlite.inline).
+    async def short_statements(self, statements: Sequence[tuple[str, Params]]) -> list[Row]:
+        # Only the outbox's claims and finishes come here, each a fraction of a millisecond:
+        # they run on the loop's own thread, which costs less CPU than handing them to
+        # aiosqlite's (storage.sqlite.inline).
         async with self._write_lock:
             if self._inline is not None:
-                rows, checkpoint_due = self._inline.run(sql, params)
+                rows, checkpoint_due = self._inline.run(statements)
                 if checkpoint_due and self._checkpoint is None:
                     self._checkpoint = asyncio.create_task(self._checkpoint_off_loop())
                 if rows is not None:
                     return rows
-                # Another process holds the database: wait for it on aiosqlite's thread.
-            return list(await self._writer.execute_fetchall(sql, params))
+        # Another process holds the database: wait for it on aiosqlite's thread.
+        return await super().short_statements(statements)
 
     async def _checkpoint_off_loop(self) -> None:
         """Copy the write-ahead log back into the database on the writer's thread (the inline

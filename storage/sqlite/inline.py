@@ -36,11 +36,24 @@ class InlineWriter:
             self._conn.execute(pragma).fetchall()
         self._since_checkpoint = 0
 
-    def run(self, sql: str, params: Sequence[Any]) -> tuple[list[Any] | None, bool]:
-        """(the rows the statement returned, or None if another process holds the database;
-        whether a checkpoint is due). One statement: its own transaction."""
+    def run(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[list[Any] | None, bool]:
+        """(the rows the last statement returned, or None if another process holds the
+        database; whether a checkpoint is due). All of `statements` in one transaction."""
+        conn = self._conn
+        several = len(statements) > 1
         try:
-            rows = self._conn.execute(sql, params).fetchall()
+            if several:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows: list[Any] = []
+                for sql, params in statements:
+                    rows = conn.execute(sql, params).fetchall()
+                if several:
+                    conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
                 return None, False
