@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from storage.database import Database, Transaction
+from storage.database import ClaimedRow, Database, Transaction
 
 FAN_OUT_STATISTICS = 1000  # a fan-out this big changes the plan of the claims that follow
+CACHED_ALERTS = 64  # decoded alerts kept for the claims that follow
 CLAIM_SECONDS = 300.0  # longer than any send with its retries; a dead process's rows wait this long
 
 
@@ -129,6 +130,8 @@ async def enqueue_alert(
 class OutboxRepository:
     def __init__(self, db: Database):
         self.db = db
+        # Alerts never change once stored, and a fan-out claims the same one batch after batch.
+        self._alerts: dict[int, tuple[str, dict]] = {}
 
     async def enqueue(self, alert: NewAlert, now: float, *, everyone: bool = False) -> int:
         """Store an alert for the matching instant subscriptions (or ``everyone`` active)."""
@@ -159,15 +162,7 @@ class OutboxRepository:
         rows = await self.db.dialect.claim_due(self.db, now, limit, platforms, claim_seconds)
         if not rows:
             return []
-        # One alert fans out to many rows: read and decode each alert of the batch once.
-        alert_ids = sorted({row.alert_id for row in rows})
-        marks = ",".join("?" for _ in alert_ids)
-        alerts = {
-            alert_id: (kind, json.loads(payload))
-            for alert_id, kind, payload in await self.db.fetchall(
-                f"SELECT id, kind, payload FROM alerts WHERE id IN ({marks})", alert_ids
-            )
-        }
+        alerts = await self._alerts_of(rows)
         return [
             Delivery(
                 row.id,
@@ -181,6 +176,20 @@ class OutboxRepository:
             )
             for row in rows
         ]
+
+    async def _alerts_of(self, rows: Sequence[ClaimedRow]) -> dict[int, tuple[str, dict]]:
+        """Each claimed row's alert (kind, payload), read and decoded once per alert, not per row."""
+        alerts = self._alerts
+        missing = sorted({row.alert_id for row in rows if row.alert_id not in alerts})
+        if missing:
+            if len(alerts) + len(missing) > CACHED_ALERTS:
+                alerts.clear()
+            marks = ",".join("?" for _ in missing)
+            for alert_id, kind, payload in await self.db.fetchall(
+                f"SELECT id, kind, payload FROM alerts WHERE id IN ({marks})", missing
+            ):
+                alerts[alert_id] = (kind, json.loads(payload))
+        return alerts
 
     async def finish(
         self,
