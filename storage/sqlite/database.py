@@ -156,13 +156,20 @@ class SqliteDatabase(Database):
         # Only the outbox's claims and finishes come here, each a fraction of a millisecond:
         # they run on the loop's own thread, which costs less CPU than handing them to
         # aiosqlite's (storage.sqlite.inline).
+        rows: list[Row] | None = None
+        started_checkpoint = False
         async with self._write_lock:
             if self._inline is not None:
                 rows, checkpoint_due = self._inline.run(statements)
                 if checkpoint_due and self._checkpoint is None:
                     self._checkpoint = asyncio.create_task(self._checkpoint_off_loop())
-                if rows is not None:
-                    return rows
+                    started_checkpoint = True
+        if started_checkpoint:
+            # Let it take the lock before our caller's next statement does: a caller that never
+            # waits for anything else (nothing here suspends) would otherwise starve it.
+            await asyncio.sleep(0)
+        if rows is not None:
+            return rows
         # Another process holds the database: wait for it on aiosqlite's thread.
         return await super().short_statements(statements)
 
