@@ -314,3 +314,33 @@ def test_an_alert_points_at_its_own_briefing():
         )
     )
     assert "/briefings" in digest
+
+
+async def test_outcomes_are_written_while_the_lanes_wait(setup, core):
+    # A paused or slow fan-out must not hold sent messages unrecorded (a crash would send them
+    # again): outcomes are written within a moment even when no batch fills up.
+    router, sender, worker = setup
+    for chat in range(1, 6):
+        await subscribe(router, chat)
+    await router.dispatch(Caller("telegram", 42, 42, is_operator=True), "broadcast", "paced")
+    release = asyncio.Event()
+    real_deliver = sender.deliver
+
+    async def deliver(chat_id: int, thread_id: int, reply: Reply) -> Outcome:
+        if chat_id > 3:
+            await release.wait()  # the platform makes us wait (a 429, a slow network)
+        return await real_deliver(chat_id, thread_id, reply)
+
+    sender.deliver = deliver
+    run = asyncio.create_task(worker.run_once())
+    try:
+        sent = []
+        async with asyncio.timeout(10):
+            while len(sent) < 3:
+                await asyncio.sleep(0.01)  # polling the file, with a deadline
+                sent = query(core, "SELECT id FROM deliveries WHERE status = 'sent'")
+        assert not run.done() and len(sent) == 3
+    finally:
+        release.set()
+    assert await run == 5
+    assert [tuple(r) for r in query(core, "SELECT status, COUNT(*) FROM deliveries GROUP BY status")] == [("sent", 5)]

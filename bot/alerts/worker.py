@@ -2,8 +2,9 @@
 
 On SQLite only the holder of the 'delivery' lease sends, so two instances during a deploy
 never double-send; on PostgreSQL every process sends the rows it claimed (bot.fleet).
-Outcomes are written back in small batches, which bounds what a crash can send twice to the
-sends in flight at that moment.
+Outcomes are written back in batches, each within FLUSH_AFTER of its first outcome (sooner
+when FLUSH_EVERY have come), which bounds what a crash can send twice to the sends in flight
+and those of the last moment before it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ LEASE = "delivery"
 MAX_ATTEMPTS = 10  # for errors other than rate limits, which are always waited out
 MAX_BACKOFF = 900.0
 DEFER_OVER = 1.0  # a chat busier than this many seconds ahead waits in the outbox, not in a task
-FLUSH_EVERY = 32
+FLUSH_EVERY = 128  # outcomes written in one statement at most; a fan-out's batches are this big
+FLUSH_AFTER = 0.02  # seconds an outcome may wait to be written: at 30 messages a second, one by one
 CLAIM_AHEAD = 0.25  # seconds of sends at a platform's pace kept claimed ahead of its lanes
 MAX_CLAIM_AHEAD = 256  # ... and never more rows than this (an unlimited platform's claim)
 
@@ -114,13 +116,14 @@ class DeliveryWorker:
         self.lease_seconds = lease_seconds
         self.claim_seconds = claim_seconds  # PostgreSQL: must outlast a batch's pacing and sends
         # At most this many rows are claimed and unsent: what a crash can repeat (with the outcomes
-        # not yet written back, up to FLUSH_EVERY).
+        # not yet written back: up to FLUSH_EVERY, none older than FLUSH_AFTER).
         self.batch_size = batch_size or sum(self._claim_ahead(p) for p in senders)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.has_lease = False
         self.last_progress = core.clock()  # on the core's clock, which the watchdog reads too
         self._results = _Results()
         self._flush_lock = asyncio.Lock()
+        self._recorded = asyncio.Event()  # outcomes are waiting to be written
         self._replies: dict[tuple[int, str], Reply] = {}
         self._languages: dict[tuple[str, int], str] = {}  # chats' chosen languages, read once per run
 
@@ -150,6 +153,7 @@ class DeliveryWorker:
             for platform in self.senders
             for _ in range(max(1, self.concurrency.get(platform, 16)))
         ]
+        writer = asyncio.create_task(self._write_outcomes_in_time())
         renew_at = time.monotonic() + self.lease_seconds / 3
         try:
             while True:
@@ -183,6 +187,8 @@ class DeliveryWorker:
             run.claiming = False  # lanes send what is already claimed, then end
             run.queued.set()
             await asyncio.gather(*lanes, return_exceptions=True)
+            writer.cancel()  # a write it started goes on (shielded); ours waits for its lock
+            await asyncio.gather(writer, return_exceptions=True)
             await self._flush()
         if run.total:
             await self.core.state.set("last_delivery_at", repr(self.core.clock()))
@@ -234,6 +240,7 @@ class DeliveryWorker:
             if busy_for > DEFER_OVER:
                 # This chat is busy for a while: the row waits in the outbox, not in a task.
                 self._results.retry.append((d.id, self.core.clock() + busy_for, "chat rate limit"))
+                self._recorded.set()
                 return
             wait = limiter.reserve(d.chat_id)
             if wait > 0:
@@ -248,6 +255,15 @@ class DeliveryWorker:
         elif outcome.status == "gone":
             await self.core.chat_gone(d.platform, d.chat_id, outcome.error)
         self._record(d, outcome, limiter)
+
+    async def _write_outcomes_in_time(self) -> None:
+        """Write outcomes that waited FLUSH_AFTER, so that a slow or paused fan-out (30 messages a
+        second, or a platform's 429) does not hold many sent messages unrecorded."""
+        while True:
+            await self._recorded.wait()
+            await asyncio.sleep(FLUSH_AFTER)
+            self._recorded.clear()
+            await asyncio.shield(self._flush())
 
     def _reply(self, d: Delivery) -> Reply:
         """One Reply object per alert and language, so a fan-out composes (and senders render) it
@@ -265,6 +281,7 @@ class DeliveryWorker:
         # could land in a batch already written, and never be written back.
         now = self.core.clock()
         self.last_progress = now
+        self._recorded.set()
         if self.observe is not None:
             self.observe(d.platform, _observed(outcome))
         results = self._results
