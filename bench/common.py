@@ -450,46 +450,57 @@ FANOUT_HEADERS = [
     "path",
     "seconds",
     "msgs/s",
-    "vs bare",
+    "vs bare, same lanes",
+    "vs bare's best",
     "CPU µs/msg",
-    "CPU vs bare",
+    "CPU vs bare, same lanes",
+    "CPU vs bare's lowest",
     "of it off-loop",
     "fake's CPU µs/msg",
 ]
 
 
-def fanout_row(label: str, result: dict[str, Any], best_rate: float, best_cpu_us: float) -> list[Any]:
+def fanout_row(
+    label: str, runs: Sequence[dict[str, Any]], same_lanes: Sequence[dict[str, Any]], best_rate: float, best_cpu: float
+) -> list[Any]:
+    """Medians of one configuration's rounds, with its ratios to the bare client: at the same
+    concurrency, as the median of each round's ratio (the two ran minutes apart at most, so a
+    slow spell of the shared machine weighs on both alike); and to the bare client's best median
+    at any concurrency (the strictest baseline of the run)."""
+    result = median_of(runs)
     return [
         label,
         result["seconds"],
         result["rate"],
+        statistics.median(r["rate"] / b["rate"] for r, b in zip(runs, same_lanes, strict=True)),
         result["rate"] / best_rate,
         result["cpu_us"],
-        result["cpu_us"] / best_cpu_us,
+        statistics.median(r["cpu_us"] / b["cpu_us"] for r, b in zip(runs, same_lanes, strict=True)),
+        result["cpu_us"] / best_cpu,
         result["threads_us"],
         result["fake_cpu_us"],
     ]
 
 
 def fanout_table(
-    bots: Sequence[tuple[str, Sequence[dict[str, Any]]]], bares: dict[int, Sequence[dict[str, Any]]]
+    bots: Sequence[tuple[str, int, Sequence[dict[str, Any]]]], bares: dict[int, Sequence[dict[str, Any]]]
 ) -> list[list[Any]]:
-    """Print the bot's runs against the bare client's: medians of rounds interleaved in one run.
+    """Print the bot's runs against the bare client's, from rounds interleaved in one run.
 
-    ``bares`` maps a concurrency to the bare runs made at it. Ratios are to the bare client's
-    best median at any concurrency (its highest throughput, its lowest CPU per message): the
-    strictest baseline the run offers, so a slow round of one bare configuration flatters nothing.
+    ``bots``: (label, concurrency, one run per round); ``bares`` maps a concurrency to the bare
+    client's runs at it, one per round.
     """
     medians = {n: median_of(runs) for n, runs in sorted(bares.items())}
     best_rate = max(m["rate"] for m in medians.values())
     best_cpu = min(m["cpu_us"] for m in medians.values())
-    rows = [fanout_row(label, median_of(runs), best_rate, best_cpu) for label, runs in bots]
-    rows += [fanout_row(f"bare aiohttp, concurrency {n}", m, best_rate, best_cpu) for n, m in medians.items()]
+    rows = [fanout_row(label, runs, bares[n], best_rate, best_cpu) for label, n, runs in bots]
+    rows += [fanout_row(f"bare aiohttp, concurrency {n}", bares[n], bares[n], best_rate, best_cpu) for n in medians]
     table(FANOUT_HEADERS, rows)
     rounds = max(len(runs) for runs in bares.values())
     print(
-        f"each row: the median of {rounds} rounds, every configuration once per round; "
-        "ratios to the bare client's best median (msgs/s) and lowest (CPU) at any concurrency"
+        f"each row: the median of {rounds} rounds, every configuration once per round (the bare client first "
+        "in even rounds, last in odd ones); 'same lanes': the median of each round's ratio to the bare client "
+        "at the same concurrency; 'best'/'lowest': to the bare client's best median at any concurrency"
     )
     print("CPU: this process, all threads; 'off-loop': the part outside the event loop's thread (SQLite's thread)")
     print("goals: bot/bare >= 0.8 msgs/s and <= 1.25 CPU per message")

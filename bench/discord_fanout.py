@@ -49,7 +49,7 @@ PER_GUILD = 500  # Discord's channel limit per guild
 CONCURRENCIES = (16, 64)
 BARE_CONCURRENCY = 64
 WARM_UP = 1000
-ROUNDS = 5
+ROUNDS = 7
 GUILD_BASE, CHANNEL_BASE = 10_000, 1_000_000
 
 
@@ -148,20 +148,26 @@ async def main(rounds: int = ROUNDS) -> list[list[Any]]:
         "(limits off, fake in a child process)"
     )
     logging.getLogger("discord").setLevel(logging.ERROR)  # no "PyNaCl is not installed" noise
-    bots: dict[str, list[dict[str, Any]]] = {}
+    bots: dict[tuple[str, int], list[dict[str, Any]]] = {}
     bares: dict[int, list[dict[str, Any]]] = {n: [] for n in (*CONCURRENCIES, BARE_CONCURRENCY)}
     async with FakeInChild("discord", CHANNELS) as fake:
         await bare_fanout(fake, WARM_UP)  # connections, caches and the child's first requests: not counted
         with settled_gc(), temp_dir() as tmp:  # settled: what the service does once started
             for r in range(rounds):
-                for n in bares:
-                    bares[n].append(await bare_fanout(fake, concurrency=n))
+                if r % 2 == 0:
+                    for n in bares:
+                        bares[n].append(await bare_fanout(fake, concurrency=n))
                 for n in CONCURRENCIES:
                     result = await bot_fanout(tmp / f"r{r}c{n}", fake, n)
-                    bots.setdefault(f"bot ({result['path']}), concurrency {n}", []).append(result)
-                alone = bots.setdefault(f"DiscordSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
+                    bots.setdefault((f"bot ({result['path']}), concurrency {n}", n), []).append(result)
+                alone = bots.setdefault(
+                    (f"DiscordSender alone (no outbox), concurrency {BARE_CONCURRENCY}", BARE_CONCURRENCY), []
+                )
                 alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
-    return fanout_table(list(bots.items()), bares)
+                if r % 2 == 1:
+                    for n in bares:
+                        bares[n].append(await bare_fanout(fake, concurrency=n))
+    return fanout_table([(label, n, runs) for (label, n), runs in bots.items()], bares)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ CHATS = 10_000
 CONCURRENCIES = (16, 32, 64)
 BARE_CONCURRENCY = 64
 WARM_UP = 1000
-ROUNDS = 5
+ROUNDS = 7
 
 
 async def bot_fanout(folder: Path, fake: FakeInChild, concurrency: int, chats: int = CHATS) -> dict[str, Any]:
@@ -100,20 +100,26 @@ async def bare_fanout(fake: FakeInChild, chats: int = CHATS, concurrency: int = 
 
 async def main(concurrencies: tuple[int, ...] = CONCURRENCIES, rounds: int = ROUNDS) -> list[list[Any]]:
     header(f"Telegram fan-out: one broadcast to {CHATS:,} private chats (limits off, fake in a child process)")
-    bots: dict[str, list[dict[str, Any]]] = {}
+    bots: dict[tuple[str, int], list[dict[str, Any]]] = {}
     bares: dict[int, list[dict[str, Any]]] = {n: [] for n in (*concurrencies, BARE_CONCURRENCY)}
     async with FakeInChild("telegram", CHATS) as fake:
         await bare_fanout(fake, WARM_UP)  # connections, caches and the child's first requests: not counted
         with settled_gc(), temp_dir() as tmp:  # settled: what the service does once started
             for r in range(rounds):
-                for n in bares:
-                    bares[n].append(await bare_fanout(fake, concurrency=n))
+                if r % 2 == 0:
+                    for n in bares:
+                        bares[n].append(await bare_fanout(fake, concurrency=n))
                 for n in concurrencies:
-                    runs = bots.setdefault(f"bot, worker concurrency {n}", [])
+                    runs = bots.setdefault((f"bot, worker concurrency {n}", n), [])
                     runs.append(await bot_fanout(tmp / f"r{r}c{n}", fake, n))
-                alone = bots.setdefault(f"TelegramSender alone (no outbox), concurrency {BARE_CONCURRENCY}", [])
+                alone = bots.setdefault(
+                    (f"TelegramSender alone (no outbox), concurrency {BARE_CONCURRENCY}", BARE_CONCURRENCY), []
+                )
                 alone.append(await sender_fanout(tmp / f"r{r}sender", fake, BARE_CONCURRENCY))
-    return fanout_table(list(bots.items()), bares)
+                if r % 2 == 1:
+                    for n in bares:
+                        bares[n].append(await bare_fanout(fake, concurrency=n))
+    return fanout_table([(label, n, runs) for (label, n), runs in bots.items()], bares)
 
 
 if __name__ == "__main__":
