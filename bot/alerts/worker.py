@@ -308,6 +308,6 @@ class DeliveryWorker:
             try:
                 await self.core.outbox.finish(results.sent, results.retry, results.failed, self.core.clock())
             except Exception:
-                # The rows stay 'sending'; their outcomes go back into the next batch to write.
+                # The rows stay claimed; their outcomes go back into the next batch to write.
                 log.exception("could not write %d delivery outcomes; trying again with the next batch", len(results))
                 self._results.merge(results)

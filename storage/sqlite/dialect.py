@@ -17,6 +17,16 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     sentence_key = "rowid"
 
+    def __init__(self) -> None:
+        # Deliveries this process claimed and has not finished. One process holds the delivery
+        # lease, so a claim needs no mark in the file: this set keeps claimed rows out of the
+        # next claim, and a crash forgets it, so the next holder sends those rows again (as it
+        # would rows marked 'sending'). Not writing the mark is a third of the outbox's work.
+        self._claimed: set[int] = set()
+
+    def in_flight(self) -> Set[int]:
+        return frozenset(self._claimed)
+
     def search_query(self, words: Sequence[str], any_word: bool) -> str:
         # Each word as an FTS5 string, so operators like NEAR or * are not interpreted.
         phrases = ['"' + w.replace('"', '""') + '"' for w in words]
@@ -37,16 +47,6 @@ class SqliteDialect(Dialect):
         sql += " ORDER BY rank, rowid DESC LIMIT ?" if ranked else " ORDER BY rowid DESC LIMIT ?"
         params.append(limit)
         return [(r[0], r[1], r[2]) for r in await db.fetchall(sql, params)]
-
-    def __init__(self) -> None:
-        # Deliveries this process claimed and has not finished. One process holds the delivery
-        # lease, so a claim needs no mark in the file: this set keeps claimed rows out of the
-        # next claim, and a crash forgets it, so the next holder sends those rows again (as it
-        # would rows marked 'sending'). Not writing the mark is a third of the outbox's work.
-        self._claimed: set[int] = set()
-
-    def in_flight(self) -> Set[int]:
-        return frozenset(self._claimed)
 
     async def claim_due(
         self, db: Database, now: float, limit: int, platforms: Sequence[str], claim_seconds: float

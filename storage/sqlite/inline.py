@@ -1,4 +1,4 @@
-"""A SQLite connection used on the event loop's own thread, for the outbox's short writes.
+"""A SQLite connection used on the event loop's own thread, for the outbox's short statements.
 
 aiosqlite runs every statement on its connection's thread. For a statement that takes tens or
 hundreds of microseconds (claiming a batch of deliveries, writing a batch of outcomes back)
