@@ -180,13 +180,14 @@ class OutboxRepository:
     async def _alerts_of(self, rows: Sequence[ClaimedRow]) -> dict[int, tuple[str, dict]]:
         """Each claimed row's alert (kind, payload), read and decoded once per alert, not per row."""
         alerts = self._alerts
-        missing = sorted({row.alert_id for row in rows if row.alert_id not in alerts})
+        missing = {row.alert_id for row in rows if row.alert_id not in alerts}
         if missing:
             if len(alerts) + len(missing) > CACHED_ALERTS:
-                alerts.clear()
+                alerts.clear()  # and read every alert this batch needs, not only the new ones
+                missing = {row.alert_id for row in rows}
             marks = ",".join("?" for _ in missing)
             for alert_id, kind, payload in await self.db.fetchall(
-                f"SELECT id, kind, payload FROM alerts WHERE id IN ({marks})", missing
+                f"SELECT id, kind, payload FROM alerts WHERE id IN ({marks})", sorted(missing)
             ):
                 alerts[alert_id] = (kind, json.loads(payload))
         return alerts

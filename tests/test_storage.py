@@ -342,3 +342,19 @@ async def test_sqlite_write_ahead_log_stays_bounded_under_outbox_writes(tmp_path
             assert conn.execute("SELECT SUM(attempts) FROM deliveries").fetchone()[0] == 2000 * 4
     finally:
         await db.close()
+
+
+async def test_claims_keep_every_alert_of_a_batch_when_the_alert_cache_is_emptied(tmp_path: Path, monkeypatch):
+    import storage.outbox
+
+    monkeypatch.setattr(storage.outbox, "CACHED_ALERTS", 1)
+    db = await open_database(tmp_path / "a.sqlite3")
+    try:
+        outbox = await _outbox_with_deliveries(db, 2)  # alert "k1" to chats 1 and 2
+        [first] = await outbox.claim_due(10.0, 1, ["telegram"])  # k1 is cached now
+        assert await outbox.enqueue(NewAlert("new", "k2", {"title": "U"}), 6.0) == 2
+        claimed = await outbox.claim_due(10.0, 10, ["telegram"])  # k1 and k2: more than the cache holds
+        assert sorted(d.payload["title"] for d in claimed) == ["T", "U", "U"]
+        assert first.payload == {"title": "T"}
+    finally:
+        await db.close()
